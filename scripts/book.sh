@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The README's book command: set up the environment (.venv, or $VENV), re-execute every
+# chapter against the current package (refreshing the committed outputs), and build the
+# HTML book into _build/html. `--no-execute` builds from the committed outputs (CI does).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VENV=${VENV:-.venv}
+if [ ! -x "$VENV/bin/python" ]; then
+  "${PYTHON:-python3}" -m venv "$VENV"
+fi
+"$VENV/bin/python" -m pip install -q --upgrade pip
+"$VENV/bin/python" -m pip install -q -e ".[book]"
+if [ "${1:-}" != "--no-execute" ]; then
+  "$VENV/bin/python" scripts/execute_notebooks.py
+fi
+"$VENV/bin/jupyter-book" build . -W -n --keep-going
+echo "The book is in _build/html/index.html"

@@ -1,0 +1,42 @@
+"""seglearn: the companion package of the book *Semantic Segmentation, Hands-On*.
+
+One module per concept, each taught by a chapter of the book:
+
+========================  ==============================================================
+``seglearn.data``          the triangle data set (MATLAB's ``triangleImages``), folders,
+                           label counts and class weights, joint augmentation
+``seglearn.models``        the dilated network, encoder-decoders, U-Net, DeepLabv3
+``seglearn.layers``        building blocks: ASPP, conv-BN-ReLU
+``seglearn.losses``        every loss of the book, a function plus a thin ``nn.Module``
+``seglearn.metrics``       confusion matrix and MATLAB's evaluation metrics, BF score
+``seglearn.receptive_field``  receptive-field arithmetic, effective receptive field
+``seglearn.train``         device choice, seeding, ``fit``, ``segment``
+``seglearn.plot``          overlays, sample grids, training curves
+``seglearn.widgets``       sliders, live in Jupyter/Colab and static in the HTML book
+========================  ==============================================================
+
+The tensor contract, everywhere in the package:
+
+- images: float32 ``(N, C_in, H, W)`` with values in ``[0, 1]`` (triangles: ``C_in = 1``);
+- masks: int64 ``(N, H, W)`` of class indices ``0 … K-1`` (0 = background, 1 = triangle);
+- models map images to logits ``(N, K, H, W)`` at the input's resolution;
+- losses take ``(logits, masks)`` like ``torch.nn.functional.cross_entropy``;
+- metrics take hard label maps ``(N, H, W)`` (predictions and truth).
+
+Label files on disk keep MATLAB's values (255 = triangle, 0 = background) and are mapped to
+class indices through an explicit class table; unknown values are rejected.
+
+The PyPI project named ``seglearn`` is unrelated: install this package from the book's
+repository (its distribution name is ``seglearn-book``).
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("seglearn-book")
+except PackageNotFoundError:  # running from a source tree that was not installed
+    __version__ = "0.0.0+local"
+
+from . import data, metrics, models, train  # noqa: E402
+
+__all__ = ["data", "metrics", "models", "train", "__version__"]

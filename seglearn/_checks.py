@@ -1,0 +1,110 @@
+"""Input checks shared by the whole package (private).
+
+Every public function that takes tensors validates them here, so that bad input fails
+early with a message naming what was expected and what came (STYLE.md, habit 7).
+"""
+
+from __future__ import annotations
+
+import torch
+
+__all__: list[str] = []  # private module
+
+
+def _describe(x: torch.Tensor) -> str:
+    return f"{x.dtype} tensor of shape {tuple(x.shape)}"
+
+
+def check_images(images: torch.Tensor, *, name: str = "images") -> None:
+    """Images: floating tensor ``(N, C, H, W)``, finite."""
+    if not isinstance(images, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(images).__name__}")
+    if images.dim() != 4:
+        raise ValueError(f"{name} must have shape (N, C, H, W), got {_describe(images)}")
+    if not images.is_floating_point():
+        raise ValueError(f"{name} must be floating point in [0, 1], got {_describe(images)}")
+
+
+def check_masks(
+    masks: torch.Tensor,
+    num_classes: int | None = None,
+    *,
+    ignore_index: int | None = None,
+    name: str = "masks",
+    ndim: int = 3,
+) -> None:
+    """Masks: int64 ``(N, H, W)`` (or ``ndim`` dims) of class indices in ``[0, num_classes)``.
+
+    Raises:
+        TypeError: not a tensor.
+        ValueError: wrong number of dimensions, a non-integer dtype, or a value outside
+            ``[0, num_classes)`` other than ``ignore_index``.
+    """
+    if not isinstance(masks, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(masks).__name__}")
+    if masks.dim() != ndim:
+        shape = "(N, H, W)" if ndim == 3 else "(H, W)"
+        raise ValueError(f"{name} must have shape {shape}, got {_describe(masks)}")
+    if masks.is_floating_point() or masks.dtype == torch.bool or masks.is_complex():
+        raise ValueError(
+            f"{name} must hold integer class indices (torch.int64), got {_describe(masks)}; "
+            "convert probabilities with argmax(dim=1) and label images with a class table"
+        )
+    if num_classes is not None and masks.numel() > 0:
+        valid = masks if ignore_index is None else masks[masks != ignore_index]
+        if valid.numel() > 0:
+            lo, hi = int(valid.min()), int(valid.max())
+            if lo < 0 or hi >= num_classes:
+                extra = "" if ignore_index is None else f" (or ignore_index={ignore_index})"
+                raise ValueError(
+                    f"{name} values must lie in [0, {num_classes}){extra}, "
+                    f"found values in [{lo}, {hi}]"
+                )
+
+
+def check_logits_masks(
+    logits: torch.Tensor,
+    masks: torch.Tensor,
+    *,
+    ignore_index: int | None = None,
+) -> None:
+    """Logits ``(N, K, H, W)`` floating and finite; masks ``(N, H, W)`` int in ``[0, K)``.
+
+    Raises:
+        TypeError: an argument is not a tensor.
+        ValueError: shape mismatch, float masks, labels outside ``[0, K)``, NaN or
+            infinite logits.
+    """
+    if not isinstance(logits, torch.Tensor):
+        raise TypeError(f"logits must be a torch.Tensor, got {type(logits).__name__}")
+    if logits.dim() != 4:
+        raise ValueError(
+            f"logits must have shape (N, K, H, W) (unnormalised scores, one channel per "
+            f"class), got {_describe(logits)}"
+        )
+    if not logits.is_floating_point():
+        raise ValueError(f"logits must be floating point, got {_describe(logits)}")
+    if logits.shape[1] < 2:
+        raise ValueError(
+            f"logits need K >= 2 class channels (background included), got {_describe(logits)}"
+        )
+    check_masks(masks, logits.shape[1], ignore_index=ignore_index)
+    n, _, h, w = logits.shape
+    if tuple(masks.shape) != (n, h, w):
+        raise ValueError(
+            f"masks must have shape (N, H, W) = {(n, h, w)} to match logits "
+            f"{tuple(logits.shape)}, got {tuple(masks.shape)}"
+        )
+    if not torch.isfinite(logits).all():
+        raise ValueError("logits contain NaN or infinite values")
+
+
+def check_label_maps(preds: torch.Tensor, masks: torch.Tensor, num_classes: int) -> None:
+    """Predicted and true label maps: int ``(N, H, W)`` of the same shape, in ``[0, K)``."""
+    check_masks(preds, num_classes, name="preds")
+    check_masks(masks, num_classes, name="masks")
+    if preds.shape != masks.shape:
+        raise ValueError(
+            f"preds and masks must have the same shape, got {tuple(preds.shape)} "
+            f"and {tuple(masks.shape)}"
+        )

@@ -1,0 +1,229 @@
+"""Pictures and tables for the book: overlays, sample grids, training curves, metric tables.
+
+- :func:`label_overlay` is MATLAB's ``labeloverlay`` (drawn with torchvision's
+  ``draw_segmentation_masks``); :func:`error_overlay` colours true positives, false
+  positives and false negatives of one class;
+- :func:`show_samples` lays out images, truth and predictions in a grid;
+- :func:`plot_history` draws training curves of one or more :class:`~seglearn.train.History`;
+- :class:`Table` prints aligned text (compared by nbval) and renders HTML in notebooks.
+
+First used in the chapter *Semantic segmentation with dilated convolutions*.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+
+__all__ = [
+    "CLASS_COLORS",
+    "label_overlay",
+    "error_overlay",
+    "show_samples",
+    "plot_history",
+    "Table",
+]
+
+#: Colours of classes 1, 2, … in overlays (class 0, background, is left uncoloured).
+CLASS_COLORS = ["#ffd000", "#00c0ff", "#ff40c0", "#60ff60", "#ff8000"]
+
+
+def _to_rgb_uint8(image: torch.Tensor) -> torch.Tensor:
+    """(C, H, W) or (H, W) float in [0, 1] -> (3, H, W) uint8."""
+    image = torch.as_tensor(image).detach().cpu().float()
+    if image.dim() == 2:
+        image = image[None]
+    if image.shape[0] == 1:
+        image = image.expand(3, -1, -1)
+    return (image.clamp(0, 1) * 255).round().to(torch.uint8)
+
+
+def label_overlay(
+    image: torch.Tensor,
+    mask: torch.Tensor,
+    *,
+    alpha: float = 0.45,
+    colors: Sequence[str] | None = None,
+) -> np.ndarray:
+    """Image with its label map painted over it, like MATLAB's ``labeloverlay``.
+
+    Args:
+        image: float ``(C, H, W)`` or ``(H, W)`` in [0, 1] (C = 1 or 3).
+        mask: int ``(H, W)`` class indices; class 0 (background) stays unpainted.
+        alpha: opacity of the paint, in [0, 1].
+        colors: colours of classes 1, 2, … (default :data:`CLASS_COLORS`).
+
+    Returns:
+        uint8 RGB array ``(H, W, 3)`` for ``plt.imshow``.
+    """
+    from torchvision.utils import draw_segmentation_masks
+
+    colors = list(colors or CLASS_COLORS)
+    mask = torch.as_tensor(mask).detach().cpu()
+    classes = [int(c) for c in torch.unique(mask) if int(c) > 0]
+    rgb = _to_rgb_uint8(image)
+    if classes:
+        stack = torch.stack([mask == c for c in classes])  # (M, H, W) bool
+        cols = [colors[(c - 1) % len(colors)] for c in classes]
+        rgb = draw_segmentation_masks(rgb, stack, alpha=alpha, colors=cols)
+    return rgb.permute(1, 2, 0).numpy()  # (H, W, 3)
+
+
+def error_overlay(
+    image: torch.Tensor, pred: torch.Tensor, mask: torch.Tensor, *, cls: int = 1,
+    alpha: float = 0.55,
+) -> np.ndarray:
+    """Where a prediction of class ``cls`` is right and wrong, painted on the image.
+
+    Green: true positive; red: false positive (predicted, not true); blue: false negative
+    (true, missed). ``pred`` and ``mask`` are int ``(H, W)``. Returns uint8 ``(H, W, 3)``.
+    """
+    from torchvision.utils import draw_segmentation_masks
+
+    p, t = torch.as_tensor(pred).cpu() == cls, torch.as_tensor(mask).cpu() == cls
+    stack = torch.stack([p & t, p & ~t, ~p & t])  # (3, H, W): TP, FP, FN
+    rgb = draw_segmentation_masks(_to_rgb_uint8(image), stack, alpha=alpha,
+                                  colors=["#20c020", "#ff2020", "#3070ff"])
+    return rgb.permute(1, 2, 0).numpy()
+
+
+def show_samples(
+    images: torch.Tensor,
+    masks: torch.Tensor | None = None,
+    preds: torch.Tensor | None = None,
+    *,
+    n: int = 8,
+    errors: bool = True,
+    titles: Sequence[str] | None = None,
+    size: float = 1.4,
+) -> plt.Figure:
+    """A grid: one column per image; rows image, truth overlay, prediction overlay.
+
+    With ``errors=True`` the prediction row uses :func:`error_overlay` (green TP, red FP,
+    blue FN) instead of the plain overlay. ``images`` float ``(N, C, H, W)``; ``masks`` and
+    ``preds`` int ``(N, H, W)``. Shows the first ``n`` images. Returns the Figure.
+    """
+    n = min(n, images.shape[0])
+    rows = [("image", None)]
+    if masks is not None:
+        rows.append(("truth", "truth"))
+    if preds is not None:
+        rows.append(("prediction" + (" (errors)" if errors and masks is not None else ""),
+                     "pred"))
+    fig, axes = plt.subplots(len(rows), n, figsize=(size * n, size * len(rows) + 0.3),
+                             squeeze=False)
+    for i in range(n):
+        img = images[i]
+        for r, (name, kind) in enumerate(rows):
+            ax = axes[r, i]
+            if kind is None:
+                ax.imshow(img[0] if img.shape[0] == 1 else img.permute(1, 2, 0),
+                          cmap="gray", vmin=0, vmax=1)
+            elif kind == "truth":
+                ax.imshow(label_overlay(img, masks[i]))
+            elif errors and masks is not None:
+                ax.imshow(error_overlay(img, preds[i], masks[i]))
+            else:
+                ax.imshow(label_overlay(img, preds[i]))
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if i == 0:
+                ax.set_ylabel(name, fontsize=9)
+        if titles is not None:
+            axes[0, i].set_title(titles[i], fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_history(histories: Mapping[str, object], *, ax_loss=None, ax_iou=None) -> plt.Figure:
+    """Training loss (and validation MeanIoU when recorded) per epoch, one line per run.
+
+    ``histories`` maps a label to a :class:`~seglearn.train.History`. Returns the Figure.
+    """
+    has_iou = any(getattr(h, "val_mean_iou", None) for h in histories.values())
+    if ax_loss is None:
+        fig, axes = plt.subplots(1, 2 if has_iou else 1, figsize=(9 if has_iou else 4.5, 3.2),
+                                 squeeze=False)
+        ax_loss = axes[0, 0]
+        ax_iou = axes[0, 1] if has_iou else None
+    fig = ax_loss.figure
+    for label, h in histories.items():
+        epochs = np.arange(1, len(h.loss) + 1)
+        ax_loss.plot(epochs, h.loss, label=label)
+        if ax_iou is not None and h.val_mean_iou:
+            ax_iou.plot(epochs, h.val_mean_iou, label=label)
+    ax_loss.set(xlabel="epoch", ylabel="training loss", title="loss")
+    if ax_iou is not None:
+        ax_iou.set(xlabel="epoch", ylabel="MeanIoU", title="validation MeanIoU")
+        ax_iou.legend(fontsize=8)
+    if len(histories) > 1:
+        ax_loss.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+class Table:
+    """A small table that prints as aligned text and renders as HTML in notebooks.
+
+    Args:
+        rows: row label -> mapping of column name -> value (floats are rounded to
+            ``digits`` decimals; NaN prints as ``NaN``; strings print as they are).
+        columns: column order (default: the keys of the first row, then any new ones).
+        digits: decimals for floats.
+        index_name: header of the row-label column.
+
+    The text form is what ``print`` shows and what nbval compares; ``_repr_html_`` is what
+    Jupyter, Colab and the rendered book show.
+    """
+
+    def __init__(
+        self,
+        rows: Mapping[str, Mapping[str, object]],
+        *,
+        columns: Sequence[str] | None = None,
+        digits: int = 4,
+        index_name: str = "",
+    ) -> None:
+        self.rows = {str(k): dict(v) for k, v in rows.items()}
+        if columns is None:
+            columns = []
+            for r in self.rows.values():
+                columns += [c for c in r if c not in columns]
+        self.columns = list(columns)
+        self.digits = digits
+        self.index_name = index_name
+
+    def _cell(self, value: object) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, torch.Tensor):
+            value = value.item()
+        if isinstance(value, (float, np.floating)):
+            return "NaN" if math.isnan(value) else f"{value:.{self.digits}f}"
+        return str(value)
+
+    def __str__(self) -> str:
+        body = [[k] + [self._cell(r.get(c)) for c in self.columns] for k, r in self.rows.items()]
+        head = [self.index_name] + self.columns
+        widths = [max(len(row[i]) for row in [head] + body) for i in range(len(head))]
+        lines = [head[0].ljust(widths[0]) + "".join(
+            "  " + h.rjust(w) for h, w in zip(head[1:], widths[1:], strict=True))]
+        for row in body:
+            lines.append(row[0].ljust(widths[0]) + "".join(
+                "  " + v.rjust(w) for v, w in zip(row[1:], widths[1:], strict=True)))
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        head = "".join(f"<th>{c}</th>" for c in [self.index_name] + self.columns)
+        body = "".join(
+            f"<tr><th style='text-align:left'>{k}</th>"
+            + "".join(f"<td>{self._cell(r.get(c))}</td>" for c in self.columns) + "</tr>"
+            for k, r in self.rows.items())
+        return (f"<table class='seglearn-table'><thead><tr>{head}</tr></thead>"
+                f"<tbody>{body}</tbody></table>")
