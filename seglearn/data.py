@@ -67,9 +67,9 @@ class TriangleConfig:
     size: int = 32
     area: tuple[float, float] = (18.0, 90.0)
     min_angle: float = 20.0
-    contrast: tuple[float, float] = (0.25, 0.6)
+    contrast: tuple[float, float] = (0.3, 0.7)
     background: tuple[float, float] = (0.15, 0.35)
-    noise: float = 0.12
+    noise: float = 0.08
     supersample: int = 4
 
 
@@ -100,7 +100,8 @@ def _random_vertices(rng: np.random.Generator, cfg: TriangleConfig) -> np.ndarra
         v = np.stack([radii * np.cos(angles), radii * np.sin(angles)], axis=1)
         if _angles(v).min() < cfg.min_angle:
             continue
-        area = 0.5 * abs(np.cross(v[1] - v[0], v[2] - v[0]))
+        (ax, ay), (bx, by) = v[1] - v[0], v[2] - v[0]
+        area = 0.5 * abs(ax * by - ay * bx)
         v = v * math.sqrt(rng.uniform(*cfg.area) / area)
         lo, hi = v.min(0), v.max(0)
         margin = 1.0
