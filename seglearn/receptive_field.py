@@ -46,10 +46,10 @@ __all__ = [
     "dilation_coverage",
 ]
 
-Layers = nn.Module | Sequence[LayerSpec | tuple[int, ...]]
+_Layers = nn.Module | Sequence[LayerSpec | tuple[int, ...]]
 
 
-def receptive_field(model: Layers, *, input_size: int | tuple[int, int] | None = None) -> int:
+def receptive_field(model: _Layers, *, input_size: int | tuple[int, int] | None = None) -> int:
     """Theoretical receptive field of the model's output, in input pixels (one side).
 
     The field of one output pixel is a square of ``receptive_field × receptive_field``
@@ -89,7 +89,7 @@ def receptive_field(model: Layers, *, input_size: int | tuple[int, int] | None =
 
 
 def receptive_field_table(
-    model: Layers,
+    model: _Layers,
     *,
     input_size: int | tuple[int, int] | None = None,
     include_pointwise: bool = False,
