@@ -127,7 +127,8 @@ def fit(
             ``"sgdm"``), ``"adam"`` or ``"adamw"``.
         lr_drop_period, lr_drop_factor: MATLAB's piecewise schedule: multiply the rate by
             ``lr_drop_factor`` every ``lr_drop_period`` epochs (``None``: constant rate).
-        augment: random flips and right-angle rotations per batch (:func:`~seglearn.data.augment_pair`).
+        augment: random flips and right-angle rotations of every batch
+            (:func:`~seglearn.data.augment_pair`).
         val_data: ``(images, masks)`` scored with MeanIoU after every epoch.
         device: see :func:`choose_device`; the model is moved there and stays there.
         seed: seeds the shuffling and augmentation (initialise the model yourself, after

@@ -1,9 +1,9 @@
 """The pip install (pyproject.toml) and the conda environment (environment.yml) agree."""
 
 import re
-import tomllib
 from pathlib import Path
 
+import tomllib
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
