@@ -121,8 +121,8 @@ def show_samples(
         for r, (name, kind) in enumerate(rows):
             ax = axes[r, i]
             if kind is None:
-                ax.imshow(img[0] if img.shape[0] == 1 else img.permute(1, 2, 0),
-                          cmap="gray", vmin=0, vmax=1)
+                pic = img[0] if img.shape[0] == 1 else img.permute(1, 2, 0)  # (H, W[, 3])
+                ax.imshow(pic.detach().cpu().numpy(), cmap="gray", vmin=0, vmax=1)
             elif kind == "truth":
                 ax.imshow(label_overlay(img, masks[i]))
             elif errors and masks is not None:

@@ -1,0 +1,58 @@
+"""Tests of seglearn.plot: overlays paint the right pixels; tables print and render."""
+
+import math
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+from seglearn.plot import Table, error_overlay, label_overlay, plot_history, show_samples  # noqa: E402
+from seglearn.train import History  # noqa: E402
+
+
+def test_label_overlay_paints_only_labelled_pixels():
+    image = torch.full((1, 4, 4), 0.5)
+    mask = torch.zeros(4, 4, dtype=torch.long)
+    mask[1, 2] = 1
+    rgb = label_overlay(image, mask, alpha=1.0, colors=["#ff0000"])
+    assert rgb.shape == (4, 4, 3) and rgb.dtype == np.uint8
+    assert tuple(rgb[1, 2]) == (255, 0, 0)
+    assert tuple(rgb[0, 0]) == (128, 128, 128)  # background left as the gray image
+
+
+def test_error_overlay_colours():
+    image = torch.zeros(1, 1, 4)
+    pred = torch.tensor([[1, 1, 0, 0]])
+    truth = torch.tensor([[1, 0, 1, 0]])
+    rgb = error_overlay(image, pred, truth, alpha=1.0)
+    tp, fp, fn, tn = rgb[0]
+    assert tp[1] > tp[0] and tp[1] > tp[2]  # green
+    assert fp[0] > fp[1] and fp[0] > fp[2]  # red
+    assert fn[2] > fn[0] and fn[2] > fn[1]  # blue
+    assert tuple(tn) == (0, 0, 0)
+
+
+def test_show_samples_and_history_make_figures():
+    x = torch.rand(3, 1, 8, 8)
+    y = torch.randint(0, 2, (3, 8, 8))
+    fig = show_samples(x, y, y, n=3)
+    assert len(fig.axes) == 9
+    plt.close(fig)
+    h = History(loss=[1.0, 0.5], val_mean_iou=[0.3, 0.6], seconds=[0.1, 0.1])
+    fig = plot_history({"a": h, "b": h})
+    assert len(fig.axes) == 2
+    plt.close(fig)
+
+
+def test_table_text_and_html():
+    t = Table({"run A": {"MeanIoU": 0.912345, "note": "x"}, "run B": {"MeanIoU": math.nan}},
+              digits=3)
+    text = str(t).splitlines()
+    assert text[0].split() == ["MeanIoU", "note"]
+    assert text[1].split() == ["run", "A", "0.912", "x"]
+    assert text[2].split() == ["run", "B", "NaN"]
+    html = t._repr_html_()
+    assert html.count("<tr>") == 3 and "0.912" in html
