@@ -236,3 +236,22 @@ def test_absent_class_predicted_present_costs_one(loss_fn):
     logits = torch.zeros(1, 2, 3, 3)  # p1 = 1/2 everywhere, FP = 4.5 pixels
     masks = torch.zeros(1, 3, 3, dtype=torch.long)
     assert loss_fn(logits, masks, include_background=False).item() == pytest.approx(1.0)
+
+
+# --- bad settings ---------------------------------------------------------------------
+
+
+def test_overlap_bad_settings_raise():
+    logits, masks = _tiny()
+    with pytest.raises(ValueError, match="alpha"):
+        tversky_loss(logits, masks, alpha=-0.1)
+    with pytest.raises(ValueError, match="beta"):
+        focal_tversky_loss(logits, masks, beta=float("nan"))
+    with pytest.raises(ValueError, match="gamma"):
+        focal_tversky_loss(logits, masks, gamma=0.0)
+    with pytest.raises(ValueError, match="smooth"):
+        dice_loss(logits, masks, squared=True, smooth=-1.0)
+    with pytest.raises(ValueError, match="smooth"):
+        generalized_dice_loss(logits, masks, smooth=-1.0)
+    with pytest.raises(TypeError, match="alpha"):
+        tversky_loss(logits, masks, alpha="0.7")

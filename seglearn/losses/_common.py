@@ -18,6 +18,10 @@ of the subpackage (see its docstring) live in one place:
 - :func:`as_class_vector` and :func:`check_number`: argument checks;
 - :class:`LossModule`: the thin ``nn.Module`` shell whose ``repr`` lists the settings.
 
+The module is private (import the losses from :mod:`seglearn.losses`), but its names
+carry no underscore because every loss module of the subpackage uses them; a new loss
+should be built from them so that it inherits the conventions.
+
 Notation (REFERENCE.md section 4): ``p`` is the softmax probability of a class, ``t`` the
 one-hot target, TP = Σ p·t, FP = Σ p·(1−t), FN = Σ (1−p)·t.
 
@@ -26,6 +30,7 @@ Taught in the chapter on loss functions.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import torch
@@ -55,6 +60,22 @@ __all__ = [
 SMOOTH = 1e-8
 
 
+def _checked(
+    logits: torch.Tensor, masks: torch.Tensor, ignore_index: int | None
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Check the input; return logits (half precision raised to float32), int64 labels
+    with ignored pixels set to class 0 (safe for indexing) and the bool mask ``keep``
+    ``(N, H, W)`` of the pixels that count."""
+    check_logits_masks(logits, masks, ignore_index=ignore_index)
+    if logits.dtype in (torch.float16, torch.bfloat16):
+        logits = logits.float()
+    keep = torch.ones_like(masks, dtype=torch.bool)
+    if ignore_index is not None:
+        keep = masks != ignore_index
+    labels = torch.where(keep, masks, torch.zeros_like(masks)).long()  # (N, H, W)
+    return logits, labels, keep
+
+
 def prepare(
     logits: torch.Tensor, masks: torch.Tensor, *, ignore_index: int | None = -100
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -75,16 +96,9 @@ def prepare(
     Raises:
         TypeError, ValueError: see :func:`seglearn._checks.check_logits_masks`.
     """
-    check_logits_masks(logits, masks, ignore_index=ignore_index)
-    if logits.dtype in (torch.float16, torch.bfloat16):
-        logits = logits.float()
-    num_classes = logits.shape[1]
-    keep = torch.ones_like(masks, dtype=torch.bool)
-    if ignore_index is not None:
-        keep = masks != ignore_index
-    safe = torch.where(keep, masks, torch.zeros_like(masks)).long()  # any valid index
+    logits, labels, keep = _checked(logits, masks, ignore_index)
     valid = keep.unsqueeze(1).to(logits.dtype)  # (N, 1, H, W)
-    targets = F.one_hot(safe, num_classes).permute(0, 3, 1, 2)  # (N, K, H, W)
+    targets = F.one_hot(labels, logits.shape[1]).permute(0, 3, 1, 2)  # (N, K, H, W)
     targets = targets.to(logits.dtype) * valid
     probs = torch.softmax(logits, dim=1) * valid  # (N, K, H, W)
     return probs, targets, valid
@@ -108,13 +122,7 @@ def log_probs_at_labels(
     Raises:
         TypeError, ValueError: see :func:`seglearn._checks.check_logits_masks`.
     """
-    check_logits_masks(logits, masks, ignore_index=ignore_index)
-    if logits.dtype in (torch.float16, torch.bfloat16):
-        logits = logits.float()
-    keep = torch.ones_like(masks, dtype=torch.bool)
-    if ignore_index is not None:
-        keep = masks != ignore_index
-    labels = torch.where(keep, masks, torch.zeros_like(masks)).long()  # (N, H, W)
+    logits, labels, keep = _checked(logits, masks, ignore_index)
     log_probs = torch.log_softmax(logits, dim=1)  # (N, K, H, W)
     log_p_true = log_probs.gather(1, labels.unsqueeze(1)).squeeze(1)  # (N, H, W)
     return log_probs, log_p_true, labels, keep.to(log_probs.dtype)
@@ -210,17 +218,22 @@ def masked_mean(per_pixel: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
 
 
 def check_number(
-    name: str, value: float, *, low: float, high: float = float("inf"), low_open: bool = False
+    name: str, value: float, *, low: float, high: float = math.inf, low_open: bool = False
 ) -> float:
-    """``value`` as a float, checked to lie in ``[low, high]`` (``(low, high]`` if
-    ``low_open``). Raises ``TypeError`` for a non-number, ``ValueError`` outside."""
+    """``value`` as a finite float in ``[low, high]`` (``(low, high]`` if ``low_open``).
+
+    Raises:
+        TypeError: not an int or float (bools refused).
+        ValueError: NaN, infinite, or outside the interval.
+    """
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"{name} must be a number, got {type(value).__name__}")
     value = float(value)
-    bad_low = value <= low if low_open else value < low
-    if bad_low or value > high or value != value:
+    inside = (value > low if low_open else value >= low) and value <= high
+    if not (math.isfinite(value) and inside):
         left = "(" if low_open else "["
-        raise ValueError(f"{name} must lie in {left}{low}, {high}], got {value}")
+        right = "∞)" if high == math.inf else f"{high}]"
+        raise ValueError(f"{name} must be a finite number in {left}{low}, {right}, got {value}")
     return value
 
 
