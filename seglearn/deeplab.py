@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import torch
+import torch.fx
 import torch.nn.functional as F
 from torch import nn
 
@@ -126,8 +127,8 @@ class DeepLabV3(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         _check_model_input(x, self.in_channels, self.output_stride,
                            f"DeepLabV3(output_stride={self.output_stride})")
-        n, _, h, w = x.shape
-        if self.training and n * (h // self.output_stride) * (w // self.output_stride) == 1:
+        if (self.training and not isinstance(x, torch.fx.Proxy)
+                and x.shape[0] * x.shape[2] * x.shape[3] == self.output_stride**2):
             raise ValueError(
                 f"DeepLabV3 in training mode needs more than one feature value per channel "
                 f"for batch norm; images {tuple(x.shape)} give 1×1 features at output "
@@ -135,4 +136,4 @@ class DeepLabV3(nn.Module):
             )
         features = self.backbone(x)  # (N, 8·width, H/OS, W/OS)
         logits = self.classifier(self.aspp(features))  # (N, K, H/OS, W/OS)
-        return F.interpolate(logits, size=(h, w), mode="bilinear", align_corners=False)
+        return F.interpolate(logits, size=x.shape[2:], mode="bilinear", align_corners=False)

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import torch
+import torch.fx
 from torch import nn
 
 from ._checks import check_images
@@ -67,7 +68,13 @@ def _shortcut(in_channels: int, out_channels: int, stride: int) -> nn.Module:
 
 
 def _check_model_input(x: torch.Tensor, in_channels: int, divisor: int, what: str) -> None:
-    """Images ``(N, in_channels, H, W)`` float with H and W divisible by ``divisor``."""
+    """Images ``(N, in_channels, H, W)`` float with H and W divisible by ``divisor``.
+
+    Skipped while ``torch.fx`` traces the model (symbolic input, no values), so that tools
+    such as :mod:`seglearn.receptive_field` can trace the book's networks.
+    """
+    if isinstance(x, torch.fx.Proxy):
+        return
     check_images(x)
     if x.shape[1] != in_channels:
         raise ValueError(
@@ -262,8 +269,8 @@ class ASPP(nn.Module):
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        n, _, h, w = x.shape
-        if self.training and n * h * w == 1:
+        if (self.training and not isinstance(x, torch.fx.Proxy)
+                and x.shape[0] * x.shape[2] * x.shape[3] == 1):
             raise ValueError(
                 f"ASPP in training mode needs more than one value per channel for batch "
                 f"norm, got features of shape {tuple(x.shape)}; use a larger batch or "

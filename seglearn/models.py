@@ -161,7 +161,7 @@ class FCNSkip(nn.Module):
 
 
 def _upsample(x: torch.Tensor, size: Sequence[int]) -> torch.Tensor:
-    return F.interpolate(x, size=tuple(size), mode="bilinear", align_corners=False)
+    return F.interpolate(x, size=size, mode="bilinear", align_corners=False)
 
 
 def _double_conv(in_channels: int, out_channels: int) -> nn.Sequential:

@@ -134,6 +134,7 @@ def test_atrous_rate_at_least_feature_size_reduces_to_centre_tap():
 
 
 def test_aspp_trains_with_batch_of_one_where_torchvision_cannot():
+    torch.manual_seed(0)
     x = torch.randn(1, 4, 4, 4)
     ours = ASPP(4, 3, (1, 2)).train()
     ours(x).square().mean().backward()
@@ -148,8 +149,8 @@ def test_aspp_trains_with_batch_of_one_where_torchvision_cannot():
 
 
 def test_aspp_gradients_reach_every_parameter():
-    aspp = ASPP(4, 3, (1, 2, 3), dropout=0.1).train()
     torch.manual_seed(0)
+    aspp = ASPP(4, 3, (1, 2, 3), dropout=0.1).train()
     aspp(torch.randn(2, 4, 5, 5)).square().mean().backward()
     _all_grads_nonzero(aspp)
 

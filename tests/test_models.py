@@ -2,6 +2,7 @@
 
 import pytest
 import torch
+import torch.fx
 import torch.nn.functional as F
 from torch import nn
 
@@ -163,3 +164,13 @@ def test_deeplab_overfits_four_images():
         opt.step()
         losses.append(loss.item())
     assert losses[-1] < 0.3 * losses[0]
+
+
+@pytest.mark.parametrize("name", BUILDERS)
+def test_models_trace_with_torch_fx(name):
+    # Tools like seglearn.receptive_field trace models with torch.fx; the input checks
+    # step aside for the symbolic input, and the traced graph computes the same logits.
+    model = BUILDERS[name](1, 2).eval()
+    traced = torch.fx.symbolic_trace(model)
+    x = torch.rand(2, 1, 32, 32)
+    torch.testing.assert_close(traced(x), model(x))
