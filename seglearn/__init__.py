@@ -2,18 +2,18 @@
 
 One module per concept, each taught by a chapter of the book:
 
-========================  ==============================================================
-``seglearn.data``          the triangle data set (MATLAB's ``triangleImages``), folders,
-                           label counts and class weights, joint augmentation
-``seglearn.models``        the dilated network, encoder-decoders, U-Net, DeepLabv3
-``seglearn.layers``        building blocks: ASPP, conv-BN-ReLU
-``seglearn.losses``        every loss of the book, a function plus a thin ``nn.Module``
-``seglearn.metrics``       confusion matrix and MATLAB's evaluation metrics, BF score
-``seglearn.receptive_field``  receptive-field arithmetic, effective receptive field
-``seglearn.train``         device choice, seeding, ``fit``, ``segment``
-``seglearn.plot``          overlays, sample grids, training curves
-``seglearn.widgets``       sliders, live in Jupyter/Colab and static in the HTML book
-========================  ==============================================================
+- ``seglearn.data``: the triangle data set (MATLAB's ``triangleImages``), folders, label
+  counts and class weights, joint augmentation
+- ``seglearn.models``: the dilated network, encoder-decoders, U-Net, DeepLabv3
+- ``seglearn.layers``: building blocks: ASPP, conv-BN-ReLU
+- ``seglearn.losses``: every loss of the book, a function plus a thin ``nn.Module``
+- ``seglearn.metrics``: confusion matrix and MATLAB's evaluation metrics
+- ``seglearn.bfscore``: the boundary F1 (BF) score of Csurka et al.
+- ``seglearn.complexity``: parameter and multiply-accumulate counts of a model
+- ``seglearn.receptive_field``: receptive-field arithmetic, effective receptive field
+- ``seglearn.train``: device choice, seeding, ``fit``, ``segment``
+- ``seglearn.plot``: overlays, sample grids, training curves
+- ``seglearn.widgets``: sliders, live in Jupyter/Colab and static in the HTML book
 
 The tensor contract, everywhere in the package:
 
@@ -37,6 +37,21 @@ try:
 except PackageNotFoundError:  # running from a source tree that was not installed
     __version__ = "0.0.0+local"
 
-from . import data, metrics, models, train  # noqa: E402
+from . import (  # noqa: E402
+    bfscore,
+    complexity,
+    data,
+    layers,
+    losses,
+    metrics,
+    models,
+    plot,
+    receptive_field,
+    train,
+)
 
-__all__ = ["data", "metrics", "models", "train", "__version__"]
+# `seglearn.widgets` (ipywidgets, IPython) is imported on demand: `from seglearn import widgets`.
+__all__ = [
+    "bfscore", "complexity", "data", "layers", "losses", "metrics", "models", "plot",
+    "receptive_field", "train", "__version__",
+]
