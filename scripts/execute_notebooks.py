@@ -21,7 +21,7 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
+from nbclient.exceptions import CellExecutionError, CellTimeoutError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -57,7 +57,7 @@ def main() -> int:
     for path in paths:
         try:
             seconds = execute(path, args.timeout)
-        except CellExecutionError as exc:
+        except (CellExecutionError, CellTimeoutError) as exc:
             print(f"FAILED  {path}\n{exc}", file=sys.stderr)
             failed.append(path)
             continue
