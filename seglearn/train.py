@@ -171,7 +171,8 @@ def fit(
     gen = torch.Generator().manual_seed(seed)
     hist = History(device=str(dev))
     n = x_all.shape[0]
-    bar = tqdm(range(epochs), desc="epochs", disable=not progress, leave=False)
+    # `disable` is passed only to switch the bar off, so that TQDM_DISABLE=1 can too
+    bar = tqdm(range(epochs), desc="epochs", leave=False, **({} if progress else {"disable": True}))
     for _ in bar:
         start = time.perf_counter()
         model.train()
