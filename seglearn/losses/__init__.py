@@ -22,6 +22,26 @@ Overlap (region) losses, per class c:
 - :func:`generalized_dice_loss` / :class:`GeneralizedDiceLoss`:
   1 − 2 Σ_c w_c TP_c / Σ_c w_c (Σp_c² + Σt_c²), w_c = 1 / (Σ t_c)².
 
+Region-based variants and compound losses (seed ``002``'s catalogue):
+
+- :func:`log_cosh_dice_loss` / :class:`LogCoshDiceLoss`: log cosh(1 − Dice_c);
+- :func:`sensitivity_specificity_loss` / :class:`SensitivitySpecificityLoss`:
+  r · MSE on the class + (1 − r) · MSE on the other pixels;
+- :func:`combo_loss` / :class:`ComboLoss`: α · β-weighted BCE − (1 − α) · Dice;
+- :func:`exp_log_loss` / :class:`ExpLogLoss`: w_D E[(−ln Dice_c)^γ] + w_C E[w_l (−ln p_l)^γ].
+
+Boundary-based losses and the IoU surrogate:
+
+- :func:`boundary_loss` / :class:`BoundaryLoss`: mean of φ_c · p_c, φ the truth's signed
+  distance map (:func:`signed_distance_map`, negative inside);
+- :func:`hausdorff_dt_loss` / :class:`HausdorffDTLoss`: (p − t)² (d_p^α + d_t^α);
+- :func:`lovasz_softmax_loss` / :class:`LovaszSoftmaxLoss`: the Lovász extension of the
+  Jaccard loss on the sorted soft errors.
+
+Seed ``002``'s "shape-aware loss" is not implemented: the seed gives it in words only
+(its formula is an image missing from the text), and the words leave open whether the
+distance is per pixel or per image and how it multiplies the cross-entropy.
+
 Conventions, decided once for every loss here:
 
 - **Input.** ``logits`` float ``(N, K, H, W)`` (unnormalised scores; softmax over dim 1 is
@@ -47,11 +67,27 @@ Conventions, decided once for every loss here:
   absent from an image's truth and predicted absent, the index is s/s = 1 (loss 0);
   predicted present, it is ≈ 0 (loss ≈ 1). In the generalized Dice an absent class gets
   weight 0 instead of seed ``004``'s 1/0.
+- **Background.** ``include_background`` defaults to True, except where a paper's loss is
+  binary on the foreground and the class-0 term would undo a setting or double the
+  foreground term: :func:`combo_loss` (class 0 mirrors class 1 with β ↔ 1 − β, so the
+  average cancels β), :func:`sensitivity_specificity_loss` (r ↔ 1 − r, same cancellation),
+  :func:`boundary_loss` and :func:`hausdorff_dt_loss` (Kervadec et al., Karimi &
+  Salcudean: foreground classes). Compound losses' cross-entropy terms are means over
+  pixels as above; their Dice terms follow the overlap conventions.
+- **Distance maps** (boundary-based losses) are in pixels, computed from the masks with
+  ``scipy.ndimage.distance_transform_edt`` without gradient; ignored pixels are neither
+  inside nor outside any class; a class with no boundary in an image (absent, or
+  everywhere) gets the zero map. The truth's maps are cached per mask (64 MiB LRU) or can
+  be passed in precomputed (``dist_maps``).
 
 Private modules: ``_common`` (shared building blocks, for anyone adding a loss),
-``_cross_entropy``, ``_tversky``, ``_dice``.
+``_cross_entropy``, ``_tversky``, ``_dice``, ``_region`` (log-cosh Dice,
+sensitivity-specificity), ``_compound`` (combo, exponential logarithmic),
+``_distance_maps`` and ``_boundary`` (boundary, Hausdorff), ``_lovasz``.
 """
 
+from ._boundary import BoundaryLoss, HausdorffDTLoss, boundary_loss, hausdorff_dt_loss
+from ._compound import ComboLoss, ExpLogLoss, combo_loss, exp_log_loss
 from ._cross_entropy import (
     BalancedCrossEntropyLoss,
     CrossEntropyLoss,
@@ -61,6 +97,14 @@ from ._cross_entropy import (
     focal_loss,
 )
 from ._dice import DiceLoss, GeneralizedDiceLoss, dice_loss, generalized_dice_loss
+from ._distance_maps import signed_distance_map
+from ._lovasz import LovaszSoftmaxLoss, lovasz_softmax_loss
+from ._region import (
+    LogCoshDiceLoss,
+    SensitivitySpecificityLoss,
+    log_cosh_dice_loss,
+    sensitivity_specificity_loss,
+)
 from ._tversky import (
     FocalTverskyLoss,
     JaccardLoss,
@@ -72,19 +116,34 @@ from ._tversky import (
 
 __all__ = [
     "BalancedCrossEntropyLoss",
+    "BoundaryLoss",
+    "ComboLoss",
     "CrossEntropyLoss",
     "DiceLoss",
+    "ExpLogLoss",
     "FocalLoss",
     "FocalTverskyLoss",
     "GeneralizedDiceLoss",
+    "HausdorffDTLoss",
     "JaccardLoss",
+    "LogCoshDiceLoss",
+    "LovaszSoftmaxLoss",
+    "SensitivitySpecificityLoss",
     "TverskyLoss",
     "balanced_cross_entropy_loss",
+    "boundary_loss",
+    "combo_loss",
     "cross_entropy_loss",
     "dice_loss",
+    "exp_log_loss",
     "focal_loss",
     "focal_tversky_loss",
     "generalized_dice_loss",
+    "hausdorff_dt_loss",
     "jaccard_loss",
+    "log_cosh_dice_loss",
+    "lovasz_softmax_loss",
+    "sensitivity_specificity_loss",
+    "signed_distance_map",
     "tversky_loss",
 ]
