@@ -2,7 +2,7 @@
 autograd's gradcheck confirms, finite values on absent classes, ignore_index meaning
 "as if the pixel were not there", module shells equal to their functions, and training a
 tiny network on the triangles. Values are tested in test_losses_ce.py,
-test_losses_overlap.py and test_losses_extra.py.
+test_losses_overlap.py, test_losses_extra.py and test_losses_boundary.py.
 """
 
 import pytest

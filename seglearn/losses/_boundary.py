@@ -86,9 +86,9 @@ def boundary_loss(
     (the distance to the nearest pixel of the class), ±1 on the two layers of pixels that
     touch the boundary, so φ is never 0 on a labelled pixel. The loss is linear in p and
     is smallest when p_c = 1 exactly on the class: that minimum is **negative** (minus the
-    mean depth of the class), not 0. Kervadec et al.'s code puts the zero on the inner
-    layer of the class instead (inside shifted by 1); the two differ by that constant on
-    the inside only.
+    mean depth of the class), not 0. Kervadec et al.'s released code adds 1 to φ inside
+    the class, so that its inner layer of pixels gets 0 (and no gradient); their loss is
+    ours plus ``(1 / |Ω|) Σ_{q in class} p_c(q)``.
 
     **Empty policy**: a class absent from an image (or filling all its labelled pixels)
     has no boundary; its map is zero and it adds 0 (no gradient) for that image. The paper

@@ -16,8 +16,8 @@ and ``B`` the pixels labelled with another class (ignored pixels belong to neith
 
 distances between pixel centres. φ is never 0 on a labelled pixel: the boundary lies
 between the pixels of G and of B, and the pixels on either side of it get ±1. (Kervadec
-et al.'s released code shifts the inside by one, so that the inner layer of G gets 0; we
-keep the symmetric form, whose unique minimiser of Σ φ·p over p ∈ [0, 1] is the truth.)
+et al.'s released code adds 1 inside G, so that the inner layer of G gets 0; we keep the
+symmetric form, whose unique minimiser of Σ φ·p over p ∈ [0, 1] is the truth.)
 Ignored pixels are left out of G and B, so an ignored border acts exactly like cropping
 the image there. **Empty policy**: if G or B is empty in an image (class absent, or
 everywhere), the boundary does not exist and φ is the **zero map** for that class and
