@@ -4,12 +4,7 @@
 # HTML book into _build/html. `--no-execute` builds from the committed outputs (CI does).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-VENV=${VENV:-.venv}
-if [ ! -x "$VENV/bin/python" ]; then
-  "${PYTHON:-python3}" -m venv "$VENV"
-fi
-"$VENV/bin/python" -m pip install -q --upgrade pip
-"$VENV/bin/python" -m pip install -q -e ".[book]"
+EXTRAS=book source scripts/_setup_venv.sh
 if [ "${1:-}" != "--no-execute" ]; then
   "$VENV/bin/python" scripts/execute_notebooks.py
 fi

@@ -4,11 +4,6 @@
 # Extra arguments go to pytest, e.g. `bash scripts/test.sh tests/test_data.py -x`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-VENV=${VENV:-.venv}
-if [ ! -x "$VENV/bin/python" ]; then
-  "${PYTHON:-python3}" -m venv "$VENV"
-fi
-"$VENV/bin/python" -m pip install -q --upgrade pip
-"$VENV/bin/python" -m pip install -q -e ".[book,test]"
+EXTRAS=book,test source scripts/_setup_venv.sh
 export TQDM_DISABLE=1 MPLBACKEND=Agg
 exec "$VENV/bin/python" -m pytest "$@"
