@@ -181,6 +181,7 @@ class BoundaryLoss(LossModule):
     """Module form of :func:`boundary_loss`; ``forward(logits, masks, dist_maps=None)``."""
 
     _settings = ("include_background", "ignore_index", "cache")
+    _function = staticmethod(boundary_loss)
 
     def __init__(self, *, include_background: bool = False, ignore_index: int = -100,
                  cache: bool = True) -> None:
@@ -190,15 +191,14 @@ class BoundaryLoss(LossModule):
 
     def forward(self, logits: torch.Tensor, masks: torch.Tensor,
                 dist_maps: torch.Tensor | None = None) -> torch.Tensor:
-        return boundary_loss(logits, masks, dist_maps=dist_maps,
-                             include_background=self.include_background,
-                             ignore_index=self.ignore_index, cache=self.cache)
+        return self._call(logits, masks, dist_maps=dist_maps)
 
 
 class HausdorffDTLoss(LossModule):
     """Module form of :func:`hausdorff_dt_loss`; ``forward(logits, masks, dist_maps=None)``."""
 
     _settings = ("alpha", "include_background", "ignore_index", "cache")
+    _function = staticmethod(hausdorff_dt_loss)
 
     def __init__(self, *, alpha: float = 2.0, include_background: bool = False,
                  ignore_index: int = -100, cache: bool = True) -> None:
@@ -208,6 +208,4 @@ class HausdorffDTLoss(LossModule):
 
     def forward(self, logits: torch.Tensor, masks: torch.Tensor,
                 dist_maps: torch.Tensor | None = None) -> torch.Tensor:
-        return hausdorff_dt_loss(logits, masks, alpha=self.alpha, dist_maps=dist_maps,
-                                 include_background=self.include_background,
-                                 ignore_index=self.ignore_index, cache=self.cache)
+        return self._call(logits, masks, dist_maps=dist_maps)

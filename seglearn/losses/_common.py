@@ -31,7 +31,7 @@ Taught in the chapter on loss functions.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -257,11 +257,22 @@ def as_class_vector(
 
 
 class LossModule(nn.Module):
-    """Base of the ``nn.Module`` shells: subclasses list their settings in ``_settings``
-    (attribute names) and call their function in ``forward``; ``repr`` shows the settings,
-    e.g. ``TverskyLoss(alpha=0.7, beta=0.3, smooth=1e-08, ...)``."""
+    """Base of the ``nn.Module`` shells: subclasses store their settings as attributes named
+    in ``_settings`` and name their loss function in ``_function``; ``forward`` calls it with
+    those settings, and ``repr`` shows them, e.g.
+    ``TverskyLoss(alpha=0.7, beta=0.3, smooth=1e-08, ...)``."""
 
     _settings: tuple[str, ...] = ()
+    _function: Callable[..., torch.Tensor]
+
+    def forward(self, logits: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
+        """The loss of ``logits`` ``(N, K, H, W)`` against ``masks`` ``(N, H, W)``."""
+        return self._call(logits, masks)
+
+    def _call(self, logits: torch.Tensor, masks: torch.Tensor, **inputs) -> torch.Tensor:
+        # ``inputs``: per-call tensors of the function (the boundary losses' ``dist_maps``)
+        settings = {key: getattr(self, key) for key in self._settings}
+        return type(self)._function(logits, masks, **settings, **inputs)
 
     def extra_repr(self) -> str:
         parts = []

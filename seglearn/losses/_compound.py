@@ -189,6 +189,7 @@ class ComboLoss(LossModule):
     """Module form of :func:`combo_loss` (β on the positive term; background left out)."""
 
     _settings = ("alpha", "beta", "smooth", "per_image", "include_background", "ignore_index")
+    _function = staticmethod(combo_loss)
 
     def __init__(self, *, alpha: float = 0.5, beta: float = 0.5, smooth: float = SMOOTH,
                  per_image: bool = True, include_background: bool = False,
@@ -197,17 +198,13 @@ class ComboLoss(LossModule):
         self.alpha, self.beta, self.smooth, self.per_image = alpha, beta, smooth, per_image
         self.include_background, self.ignore_index = include_background, ignore_index
 
-    def forward(self, logits: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
-        return combo_loss(logits, masks, alpha=self.alpha, beta=self.beta, smooth=self.smooth,
-                          per_image=self.per_image, include_background=self.include_background,
-                          ignore_index=self.ignore_index)
-
 
 class ExpLogLoss(LossModule):
     """Module form of :func:`exp_log_loss`; ``class_frequencies`` is kept as a buffer."""
 
     _settings = ("weight_dice", "weight_cross", "gamma_dice", "gamma_cross",
                  "class_frequencies", "smooth", "per_image", "ignore_index")
+    _function = staticmethod(exp_log_loss)
 
     def __init__(self, *, weight_dice: float = 0.8, weight_cross: float = 0.2,
                  gamma_dice: float = 0.3, gamma_cross: float = 0.3,
@@ -222,10 +219,3 @@ class ExpLogLoss(LossModule):
             freq = torch.as_tensor(class_frequencies, dtype=torch.float64)
         self.register_buffer("class_frequencies", freq, persistent=False)
         self.smooth, self.per_image, self.ignore_index = smooth, per_image, ignore_index
-
-    def forward(self, logits: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
-        return exp_log_loss(logits, masks, weight_dice=self.weight_dice,
-                            weight_cross=self.weight_cross, gamma_dice=self.gamma_dice,
-                            gamma_cross=self.gamma_cross,
-                            class_frequencies=self.class_frequencies, smooth=self.smooth,
-                            per_image=self.per_image, ignore_index=self.ignore_index)

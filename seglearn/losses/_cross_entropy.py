@@ -192,6 +192,7 @@ class CrossEntropyLoss(LossModule):
     ``ignore_index``."""
 
     _settings = ("class_weights", "ignore_index")
+    _function = staticmethod(cross_entropy_loss)
 
     def __init__(
         self,
@@ -206,16 +207,12 @@ class CrossEntropyLoss(LossModule):
         self.register_buffer("class_weights", weights, persistent=False)
         self.ignore_index = ignore_index
 
-    def forward(self, logits: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
-        return cross_entropy_loss(
-            logits, masks, class_weights=self.class_weights, ignore_index=self.ignore_index
-        )
-
 
 class BalancedCrossEntropyLoss(LossModule):
     """Module form of :func:`balanced_cross_entropy_loss`."""
 
     _settings = ("beta", "foreground", "ignore_index")
+    _function = staticmethod(balanced_cross_entropy_loss)
 
     def __init__(
         self, *, beta: float | None = None, foreground: int = 1, ignore_index: int = -100
@@ -223,17 +220,12 @@ class BalancedCrossEntropyLoss(LossModule):
         super().__init__()
         self.beta, self.foreground, self.ignore_index = beta, foreground, ignore_index
 
-    def forward(self, logits: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
-        return balanced_cross_entropy_loss(
-            logits, masks, beta=self.beta, foreground=self.foreground,
-            ignore_index=self.ignore_index,
-        )
-
 
 class FocalLoss(LossModule):
     """Module form of :func:`focal_loss`; a per-class ``alpha`` is kept as a buffer."""
 
     _settings = ("gamma", "alpha", "ignore_index")
+    _function = staticmethod(focal_loss)
 
     def __init__(
         self,
@@ -249,8 +241,3 @@ class FocalLoss(LossModule):
         else:
             alpha = torch.as_tensor(alpha, dtype=torch.float64)  # cast to the logits' dtype
             self.register_buffer("alpha", alpha, persistent=False)
-
-    def forward(self, logits: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
-        return focal_loss(
-            logits, masks, gamma=self.gamma, alpha=self.alpha, ignore_index=self.ignore_index
-        )

@@ -152,6 +152,7 @@ class DiceLoss(LossModule):
     """Module form of :func:`dice_loss`."""
 
     _settings = ("squared", "smooth", "per_image", "include_background", "ignore_index")
+    _function = staticmethod(dice_loss)
 
     def __init__(self, *, squared: bool = False, smooth: float = SMOOTH, per_image: bool = True,
                  include_background: bool = True, ignore_index: int = -100) -> None:
@@ -159,25 +160,15 @@ class DiceLoss(LossModule):
         self.squared, self.smooth, self.per_image = squared, smooth, per_image
         self.include_background, self.ignore_index = include_background, ignore_index
 
-    def forward(self, logits: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
-        return dice_loss(logits, masks, squared=self.squared, smooth=self.smooth,
-                         per_image=self.per_image, include_background=self.include_background,
-                         ignore_index=self.ignore_index)
-
 
 class GeneralizedDiceLoss(LossModule):
     """Module form of :func:`generalized_dice_loss`."""
 
     _settings = ("smooth", "per_image", "include_background", "ignore_index")
+    _function = staticmethod(generalized_dice_loss)
 
     def __init__(self, *, smooth: float = SMOOTH, per_image: bool = True,
                  include_background: bool = True, ignore_index: int = -100) -> None:
         super().__init__()
         self.smooth, self.per_image = smooth, per_image
         self.include_background, self.ignore_index = include_background, ignore_index
-
-    def forward(self, logits: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
-        return generalized_dice_loss(logits, masks, smooth=self.smooth,
-                                     per_image=self.per_image,
-                                     include_background=self.include_background,
-                                     ignore_index=self.ignore_index)

@@ -158,15 +158,10 @@ class LovaszSoftmaxLoss(LossModule):
     """Module form of :func:`lovasz_softmax_loss`."""
 
     _settings = ("per_image", "classes", "include_background", "ignore_index")
+    _function = staticmethod(lovasz_softmax_loss)
 
     def __init__(self, *, per_image: bool = False, classes: str = "present",
                  include_background: bool = True, ignore_index: int = -100) -> None:
         super().__init__()
         self.per_image, self.classes = per_image, classes
         self.include_background, self.ignore_index = include_background, ignore_index
-
-    def forward(self, logits: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
-        return lovasz_softmax_loss(logits, masks, per_image=self.per_image,
-                                   classes=self.classes,
-                                   include_background=self.include_background,
-                                   ignore_index=self.ignore_index)

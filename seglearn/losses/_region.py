@@ -136,6 +136,7 @@ class LogCoshDiceLoss(LossModule):
     """Module form of :func:`log_cosh_dice_loss`."""
 
     _settings = ("smooth", "per_image", "include_background", "ignore_index")
+    _function = staticmethod(log_cosh_dice_loss)
 
     def __init__(self, *, smooth: float = SMOOTH, per_image: bool = True,
                  include_background: bool = True, ignore_index: int = -100) -> None:
@@ -143,25 +144,15 @@ class LogCoshDiceLoss(LossModule):
         self.smooth, self.per_image = smooth, per_image
         self.include_background, self.ignore_index = include_background, ignore_index
 
-    def forward(self, logits: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
-        return log_cosh_dice_loss(logits, masks, smooth=self.smooth, per_image=self.per_image,
-                                  include_background=self.include_background,
-                                  ignore_index=self.ignore_index)
-
 
 class SensitivitySpecificityLoss(LossModule):
     """Module form of :func:`sensitivity_specificity_loss` (background left out by default)."""
 
     _settings = ("r", "smooth", "per_image", "include_background", "ignore_index")
+    _function = staticmethod(sensitivity_specificity_loss)
 
     def __init__(self, *, r: float = 0.05, smooth: float = SMOOTH, per_image: bool = True,
                  include_background: bool = False, ignore_index: int = -100) -> None:
         super().__init__()
         self.r, self.smooth, self.per_image = r, smooth, per_image
         self.include_background, self.ignore_index = include_background, ignore_index
-
-    def forward(self, logits: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
-        return sensitivity_specificity_loss(logits, masks, r=self.r, smooth=self.smooth,
-                                            per_image=self.per_image,
-                                            include_background=self.include_background,
-                                            ignore_index=self.ignore_index)

@@ -163,6 +163,7 @@ class TverskyLoss(LossModule):
     """Module form of :func:`tversky_loss` (α weights false positives, β false negatives)."""
 
     _settings = ("alpha", "beta", "smooth", "per_image", "include_background", "ignore_index")
+    _function = staticmethod(tversky_loss)
 
     def __init__(self, *, alpha: float = 0.5, beta: float = 0.5, smooth: float = SMOOTH,
                  per_image: bool = True, include_background: bool = True,
@@ -171,17 +172,12 @@ class TverskyLoss(LossModule):
         self.alpha, self.beta, self.smooth, self.per_image = alpha, beta, smooth, per_image
         self.include_background, self.ignore_index = include_background, ignore_index
 
-    def forward(self, logits: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
-        return tversky_loss(logits, masks, alpha=self.alpha, beta=self.beta,
-                            smooth=self.smooth, per_image=self.per_image,
-                            include_background=self.include_background,
-                            ignore_index=self.ignore_index)
-
 
 class JaccardLoss(LossModule):
     """Module form of :func:`jaccard_loss`."""
 
     _settings = ("smooth", "per_image", "include_background", "ignore_index")
+    _function = staticmethod(jaccard_loss)
 
     def __init__(self, *, smooth: float = SMOOTH, per_image: bool = True,
                  include_background: bool = True, ignore_index: int = -100) -> None:
@@ -189,17 +185,13 @@ class JaccardLoss(LossModule):
         self.smooth, self.per_image = smooth, per_image
         self.include_background, self.ignore_index = include_background, ignore_index
 
-    def forward(self, logits: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
-        return jaccard_loss(logits, masks, smooth=self.smooth, per_image=self.per_image,
-                            include_background=self.include_background,
-                            ignore_index=self.ignore_index)
-
 
 class FocalTverskyLoss(LossModule):
     """Module form of :func:`focal_tversky_loss` (exponent 1/γ; our α/β convention)."""
 
     _settings = ("alpha", "beta", "gamma", "smooth", "per_image", "include_background",
                  "ignore_index")
+    _function = staticmethod(focal_tversky_loss)
 
     def __init__(self, *, alpha: float = 0.5, beta: float = 0.5, gamma: float = 4.0 / 3.0,
                  smooth: float = SMOOTH, per_image: bool = True,
@@ -208,10 +200,3 @@ class FocalTverskyLoss(LossModule):
         self.alpha, self.beta, self.gamma = alpha, beta, gamma
         self.smooth, self.per_image = smooth, per_image
         self.include_background, self.ignore_index = include_background, ignore_index
-
-    def forward(self, logits: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
-        return focal_tversky_loss(logits, masks, alpha=self.alpha, beta=self.beta,
-                                  gamma=self.gamma, smooth=self.smooth,
-                                  per_image=self.per_image,
-                                  include_background=self.include_background,
-                                  ignore_index=self.ignore_index)
