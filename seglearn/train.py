@@ -171,8 +171,9 @@ def fit(
     gen = torch.Generator().manual_seed(seed)
     hist = History(device=str(dev))
     n = x_all.shape[0]
-    # `disable` is passed only to switch the bar off, so that TQDM_DISABLE=1 can too
-    bar = tqdm(range(epochs), desc="epochs", leave=False, **({} if progress else {"disable": True}))
+    # tqdm's notebook bar ignores TQDM_DISABLE, so the variable is read here
+    quiet = not progress or os.environ.get("TQDM_DISABLE", "").lower() in ("1", "true")
+    bar = tqdm(range(epochs), desc="epochs", leave=False, disable=quiet)
     for _ in bar:
         start = time.perf_counter()
         model.train()
