@@ -38,28 +38,34 @@ class DeepLabV3(nn.Module):
     mid channels ``2·width``. Stem, stages and block4 each nominally halve the resolution
     (nominal output stride 32). To reach ``output_stride`` the late strides are replaced by
     dilation, doubling the rate each time (as in the paper): OS 16 → block4 at rate 2;
-    OS 8 → stage 3 at rate 2, block4 at rate 4. Output stride = input size / feature size:
-    on 32×32 images, OS 16 gives 2×2 features and OS 8 gives 4×4.
+    OS 8 → stage 3 at rate 2, block4 at rate 4; OS 4 → stages 2 and 3 at rates 2 and 4,
+    block4 at rate 8. Output stride = input size / feature size: on 32×32 images, OS 16
+    gives 2×2 features, OS 8 gives 4×4 and OS 4 gives 8×8. The paper uses OS 8 and 16 on
+    513×513 crops (features of 65×65 and 33×33); OS 4 is this package's addition, so that
+    32×32 images get features fine enough to place a boundary (the chapter shows that OS 16
+    learns nothing on the triangles and OS 8 only blobs).
 
     **Multi-grid**: the 3×3 convolution of block4's unit i has rate
     ``base · multi_grid[i]``, base being block4's rate (OS 16, (1, 2, 4) → (2, 4, 8), the
-    paper's setting; OS 8 → (4, 8, 16)). On the tiny feature maps here, rates at least the
-    feature size reduce a 3×3 filter to its centre tap; the defaults keep the paper's rule
-    anyway, so the chapter can show the effect.
+    paper's setting; OS 8 → (4, 8, 16); OS 4 → (8, 16, 32)). On 32×32 images block4's rates
+    are at least its feature size at every output stride, so its 3×3 filters reduce to
+    their centre taps; the defaults keep the paper's rule anyway, so the chapter can show
+    the effect (on larger inputs the rule works as intended).
 
     **Head**: :class:`~seglearn.layers.ASPP` with ``4·width`` channels, image pooling and
-    ``aspp_rates`` (default (1, 2, 3) at either output stride: the paper's (6, 12, 18) at
+    ``aspp_rates`` (default (1, 2, 3) at every output stride: the paper's (6, 12, 18) at
     OS 16 are for 33×33 feature maps; on 4×4 maps rates must stay below 4 to use more than
-    the centre tap, and on 2×2 maps (OS 16) only rate 1 does — the image-pooling branch is
-    what still sees the whole image there), then a 1×1 classifier, and bilinear
-    upsampling of the logits to the input size (``align_corners=False``). No decoder (that
+    the centre tap, on 2×2 maps (OS 16) only rate 1 does — the image-pooling branch is what
+    still sees the whole image there — and on 8×8 maps (OS 4) all three do), then a 1×1
+    classifier, and bilinear upsampling of the logits to the input size
+    (``align_corners=False``). No decoder (that
     is DeepLabv3+).
 
     Chapter: "ASPP and DeepLabv3" (``book/aspp_deeplab.ipynb``).
 
     Args:
         in_channels: image channels; num_classes: K.
-        output_stride: 8 or 16.
+        output_stride: 4, 8 or 16.
         width: channels of the stem; every other width is a multiple of it.
         multi_grid: unit rates of block4 (one unit per entry).
         aspp_rates: atrous rates of ASPP (``None``: (1, 2, 3)).
@@ -69,7 +75,7 @@ class DeepLabV3(nn.Module):
     ``(N, 8·width, H/OS, W/OS)``.
 
     Raises:
-        ValueError: ``output_stride`` not 8 or 16, non-positive multi-grid or ASPP rates;
+        ValueError: ``output_stride`` not 4, 8 or 16, non-positive multi-grid or ASPP rates;
             H or W not divisible by ``output_stride``; in training mode, features with one
             value per channel (``N·(H/OS)·(W/OS) == 1``, batch norm undefined).
     """
@@ -85,8 +91,8 @@ class DeepLabV3(nn.Module):
         aspp_rates: Sequence[int] | None = None,
     ) -> None:
         super().__init__()
-        if output_stride not in (8, 16):
-            raise ValueError(f"output_stride must be 8 or 16, got {output_stride!r}")
+        if output_stride not in (4, 8, 16):
+            raise ValueError(f"output_stride must be 4, 8 or 16, got {output_stride!r}")
         if len(multi_grid) == 0:
             raise ValueError("multi_grid needs at least one rate (one per block4 unit)")
         for r in multi_grid:

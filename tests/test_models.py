@@ -18,6 +18,8 @@ BUILDERS = {
     "deeplab-os8": lambda c, k: DeepLabV3(c, k, output_stride=8, width=4),
     "deeplab-os16": lambda c, k: DeepLabV3(c, k, output_stride=16, width=4),
 }
+# Builders only used where one case per model is enough (keeps the file fast).
+EXTRA = {"deeplab-os4": lambda c, k: DeepLabV3(c, k, output_stride=4, width=4)}
 SIZES = [(32, 32), (64, 48), (16, 16)]
 
 
@@ -48,9 +50,10 @@ def test_gradients_reach_every_parameter(name):
     ("fcn", (36, 32), 8),
     ("unet-transpose", (36, 32), 8), ("unet-bilinear", (32, 30), 4),
     ("deeplab-os8", (36, 32), 8), ("deeplab-os16", (32, 40), 16),
+    ("deeplab-os4", (32, 30), 4),
 ])
 def test_disallowed_sizes_raise_naming_size_and_divisor(name, size, divisor):
-    model = BUILDERS[name](1, 2)
+    model = {**BUILDERS, **EXTRA}[name](1, 2)
     with pytest.raises(ValueError, match=rf"divisible by {divisor}, got H={size[0]}, W={size[1]}"):
         model(torch.rand(2, 1, *size))
 
@@ -69,8 +72,9 @@ def test_bad_constructor_arguments_raise():
         UNet(upsampling="nearest")
     with pytest.raises(ValueError, match="depth"):
         UNet(depth=0)
-    with pytest.raises(ValueError, match="output_stride"):
-        DeepLabV3(output_stride=32)
+    for bad in (2, 32):
+        with pytest.raises(ValueError, match="output_stride must be 4, 8 or 16"):
+            DeepLabV3(output_stride=bad)
     with pytest.raises(ValueError, match="multi_grid"):
         DeepLabV3(multi_grid=())
     with pytest.raises(ValueError, match="rate"):
@@ -98,6 +102,7 @@ def test_unet_levels_double_channels_and_concatenate_skips():
 
 
 @pytest.mark.parametrize("output_stride,features,dilations,block4_rates", [
+    (4, (8, 8), [1, 2, 4, 8], (8, 16, 32)),
     (8, (4, 4), [1, 1, 2, 4], (4, 8, 16)),
     (16, (2, 2), [1, 1, 1, 2], (2, 4, 8)),
 ])
@@ -174,3 +179,14 @@ def test_models_trace_with_torch_fx(name):
     traced = torch.fx.symbolic_trace(model)
     x = torch.rand(2, 1, 32, 32)
     torch.testing.assert_close(traced(x), model(x))
+
+
+def test_deeplab_output_stride_4_logits_and_gradients():
+    torch.manual_seed(0)
+    model = EXTRA["deeplab-os4"](3, 4).train()
+    x = torch.rand(2, 3, 32, 24)
+    logits = model(x)
+    assert logits.shape == (2, 4, 32, 24) and torch.isfinite(logits).all()
+    F.cross_entropy(logits, torch.randint(0, 4, (2, 32, 24))).backward()
+    for pname, p in model.named_parameters():
+        assert p.grad is not None and p.grad.abs().sum() > 0, pname
