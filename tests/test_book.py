@@ -1,0 +1,72 @@
+"""The book's structure: what nbval does not check about the committed chapters.
+
+nbval runs every chapter; these tests read the notebooks as files: that each is in the
+table of contents, installs the package on Colab from the repository the book names, is
+committed with its outputs, carries the chapter anatomy of DESIGN.md (Summary, Exercises,
+a cell nbval compares), and holds no control characters (a ``"\\frac"`` written in a
+non-raw Python string becomes a form feed and ``rac``).
+"""
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+CHAPTERS = sorted((ROOT / "book").glob("*.ipynb"))
+CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
+TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
+
+
+def _toc_files() -> list[str]:
+    return [ch["file"] for part in TOC["parts"] for ch in part["chapters"]]
+
+
+def _code_cells(nb) -> list:
+    return [c for c in nb.cells if c.cell_type == "code" and c.source.strip()]
+
+
+def test_toc_and_chapter_files_agree():
+    files = _toc_files()
+    assert len(files) == len(set(files)), "a chapter is listed twice"
+    for f in files + [TOC["root"]]:
+        assert any((ROOT / (f + ext)).exists() for ext in (".ipynb", ".md")), f
+    listed = {Path(f).name for f in files}
+    assert {p.stem for p in CHAPTERS} <= listed
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_chapter_anatomy(path):
+    nb = nbformat.read(path, as_version=4)
+    code = _code_cells(nb)
+    first = code[0].source
+    url = CONFIG["repository"]["url"]
+    assert '"google.colab" in sys.modules' in first
+    assert f'"seglearn-book @ git+{url}"' in first, "Colab must install from the book's repository"
+    assert not re.search(r"pip install\s+seglearn\b", first)
+    markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert re.search(r"^## Summary\s*$", markdown, re.M)
+    assert re.search(r"^## Exercises\s*$", markdown, re.M)
+    assert any(c.source.startswith("# NBVAL_CHECK_OUTPUT") for c in code)
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_chapter_is_committed_executed(path):
+    nb = nbformat.read(path, as_version=4)
+    missing = [i for i, c in enumerate(nb.cells)
+               if c.cell_type == "code" and c.source.strip() and c.execution_count is None]
+    assert not missing, f"cells {missing} have not run: python scripts/execute_notebooks.py {path}"
+    errors = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"
+              for o in c.outputs if o.output_type == "error"]
+    assert not errors, f"cells {errors} were committed with an error"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_no_control_characters_in_sources(path):
+    nb = nbformat.read(path, as_version=4)
+    for i, cell in enumerate(nb.cells):
+        bad = re.search(r"[\x00-\x08\x0b-\x1f]", cell.source)
+        assert bad is None, f"cell {i}: control character {bad.group()!r} near " \
+                            f"{cell.source[max(0, bad.start() - 20):bad.end() + 20]!r}"
