@@ -5,12 +5,17 @@ tiny network on the triangles. Values are tested in test_losses_ce.py,
 test_losses_overlap.py, test_losses_extra.py and test_losses_boundary.py.
 """
 
+from functools import partial
+
 import pytest
 import torch
+from loss_cases import random_case
 from torch import nn
 
 from seglearn import losses as L
 from seglearn.data import load_triangles
+
+_random = partial(random_case, n=2, k=3, h=3, w=4)
 
 # (function, settings, module class): every loss, with non-default settings where it has any
 CASES = {
@@ -39,26 +44,9 @@ CASES = {
 NAMES = list(CASES)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread():
-    # These tensors are too small to share between threads; on a busy 2-core machine two
-    # spinning threads made the training test ~10x slower (measured), so use one.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def _call(name, logits, masks, **extra):
     fn, settings, _ = CASES[name]
     return fn(logits, masks, **settings, **extra)
-
-
-def _random(n=2, k=3, h=3, w=4, seed=0, dtype=torch.float64):
-    g = torch.Generator().manual_seed(seed)
-    logits = torch.randn(n, k, h, w, generator=g, dtype=dtype)
-    masks = torch.randint(0, k, (n, h, w), generator=g)
-    return logits, masks
 
 
 def test_public_names():

@@ -10,41 +10,24 @@ boundary), and the 1×5 strip with truth [0, 0, 1, 1, 1], φ1 = [2, 1, −1, −
 
 import itertools
 import math
+from functools import partial
 
 import pytest
 import torch
 import torch.nn.functional as F
+from loss_cases import random_case, tiny
 
 from seglearn import losses as L
 from seglearn.losses import _distance_maps
 
-LN3 = math.log(3.0)
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-def _tiny():
-    logits = torch.tensor([[[[0.0, 0.0], [0.0, 0.0]], [[0.0, LN3], [LN3, -LN3]]]],
-                          dtype=torch.float64)  # (1, 2, 2, 2)
-    return logits, torch.tensor([[[0, 1], [1, 0]]])
+_random = partial(random_case, n=2, k=3, h=5, w=6)
+_tiny = partial(tiny, dtype=torch.float64)
 
 
 def _from_p1(p1, masks):
     """Logits (N, 2, H, W) whose class-1 softmax probability is ``p1`` (N, H, W)."""
     p1 = torch.as_tensor(p1, dtype=torch.float64)
     return torch.stack([torch.zeros_like(p1), torch.log(p1 / (1 - p1))], dim=1), masks
-
-
-def _random(n=2, k=3, h=5, w=6, seed=0):
-    g = torch.Generator().manual_seed(seed)
-    logits = torch.randn(n, k, h, w, generator=g, dtype=torch.float64)
-    return logits, torch.randint(0, k, (n, h, w), generator=g)
 
 
 def _hard_logits(labels, k, scale=40.0):

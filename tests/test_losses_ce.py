@@ -9,6 +9,7 @@ import math
 import pytest
 import torch
 import torch.nn.functional as F
+from loss_cases import LN3, tiny
 
 from seglearn.losses import (
     BalancedCrossEntropyLoss,
@@ -19,13 +20,7 @@ from seglearn.losses import (
     focal_loss,
 )
 
-LN3 = math.log(3.0)
-
-
-def _tiny():
-    logits = torch.tensor([[[[0.0, 0.0], [0.0, 0.0]], [[0.0, LN3], [LN3, -LN3]]]])  # (1,2,2,2)
-    masks = torch.tensor([[[0, 1], [1, 0]]])  # (1, 2, 2)
-    return logits, masks
+_tiny = tiny
 
 
 def _p1(z1):  # softmax probability of class 1 when the class-0 logit is 0, by hand

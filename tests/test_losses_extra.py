@@ -10,35 +10,18 @@ truth t1 = [[0, 1], [1, 0]]. Soft Dice: class 1 = 3 / (2.25 + 2) = 12/17, class 
 
 import itertools
 import math
+from functools import partial
 
 import pytest
 import torch
 import torch.nn.functional as F
+from loss_cases import random_case, tiny
 
 from seglearn import losses as L
 from seglearn.losses._lovasz import _lovasz_gradient, _lovasz_per_class
 
-LN3 = math.log(3.0)
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-def _tiny():
-    logits = torch.tensor([[[[0.0, 0.0], [0.0, 0.0]], [[0.0, LN3], [LN3, -LN3]]]],
-                          dtype=torch.float64)  # (1, 2, 2, 2)
-    return logits, torch.tensor([[[0, 1], [1, 0]]])
-
-
-def _random(n=2, k=3, h=5, w=6, seed=0):
-    g = torch.Generator().manual_seed(seed)
-    logits = torch.randn(n, k, h, w, generator=g, dtype=torch.float64)
-    return logits, torch.randint(0, k, (n, h, w), generator=g)
+_random = partial(random_case, n=2, k=3, h=5, w=6)
+_tiny = partial(tiny, dtype=torch.float64)
 
 
 def _hard_logits(labels, k, scale=40.0):

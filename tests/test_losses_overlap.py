@@ -7,10 +7,11 @@ logits 0, class-1 logits [[0, ln 3], [ln 3, −ln 3]]) and truth [[0, 1], [1, 0]
   class 0: TP = 1/2 + 3/4 = 1.25, FP = 1/4 + 1/4 = 0.5, FN = 1/2 + 1/4 = 0.75.
 """
 
-import math
+from functools import partial
 
 import pytest
 import torch
+from loss_cases import random_case, tiny
 
 from seglearn.losses import (
     dice_loss,
@@ -21,21 +22,10 @@ from seglearn.losses import (
 )
 from seglearn.losses._dice import _generalized_dice_from_probs
 
-LN3 = math.log(3.0)
+_random = partial(random_case, n=3, k=3, h=4, w=5)
+_tiny = tiny
+
 OVERLAP = [tversky_loss, dice_loss, jaccard_loss, focal_tversky_loss, generalized_dice_loss]
-
-
-def _tiny():
-    logits = torch.tensor([[[[0.0, 0.0], [0.0, 0.0]], [[0.0, LN3], [LN3, -LN3]]]])  # (1,2,2,2)
-    masks = torch.tensor([[[0, 1], [1, 0]]])  # (1, 2, 2)
-    return logits, masks
-
-
-def _random(n=3, k=3, h=4, w=5, seed=0):
-    g = torch.Generator().manual_seed(seed)
-    logits = torch.randn(n, k, h, w, generator=g, dtype=torch.float64)
-    masks = torch.randint(0, k, (n, h, w), generator=g)
-    return logits, masks
 
 
 def _probs_onehot(logits, masks):
