@@ -9,6 +9,7 @@ One module per concept, each taught by a chapter of the book:
 - ``seglearn.losses``: every loss of the book, a function plus a thin ``nn.Module``
 - ``seglearn.metrics``: confusion matrix and MATLAB's evaluation metrics
 - ``seglearn.bfscore``: the boundary F1 (BF) score of Csurka et al.
+- ``seglearn.baselines``: MATLAB's published metrics and the book's reference runs
 - ``seglearn.complexity``: parameter and multiply-accumulate counts of a model
 - ``seglearn.receptive_field``: receptive-field arithmetic, effective receptive field
 - ``seglearn.train``: device choice, seeding, ``fit``, ``segment``
@@ -38,6 +39,7 @@ except PackageNotFoundError:  # running from a source tree that was not installe
     __version__ = "0.0.0+local"
 
 from . import (  # noqa: E402
+    baselines,
     bfscore,
     complexity,
     data,
@@ -52,6 +54,6 @@ from . import (  # noqa: E402
 
 # `seglearn.widgets` (ipywidgets, IPython) is imported on demand: `from seglearn import widgets`.
 __all__ = [
-    "bfscore", "complexity", "data", "layers", "losses", "metrics", "models", "plot",
+    "baselines", "bfscore", "complexity", "data", "layers", "losses", "metrics", "models", "plot",
     "receptive_field", "train", "__version__",
 ]

@@ -70,3 +70,29 @@ def test_no_control_characters_in_sources(path):
         bad = re.search(r"[\x00-\x08\x0b-\x1f]", cell.source)
         assert bad is None, f"cell {i}: control character {bad.group()!r} near " \
                             f"{cell.source[max(0, bad.start() - 20):bad.end() + 20]!r}"
+
+
+def _printed_result(chapter: str) -> dict[str, float]:
+    """The first printed MATLAB metric table + triangle precision/recall of a chapter."""
+    nb = nbformat.read(ROOT / "book" / f"{chapter}.ipynb", as_version=4)
+    for cell in _code_cells(nb):
+        text = "".join(o.get("text", "") for o in cell.outputs)
+        if "Data set metrics" in text and "triangle precision" in text:
+            names = ["GlobalAccuracy", "MeanAccuracy", "MeanIoU", "WeightedIoU", "MeanBFScore"]
+            after = text.split("___________\n", 1)[1]  # the row under the underlined header
+            values = [float(v) for v in after.split()[:5]]
+            prec, rec = re.search(r"triangle precision ([\d.]+), recall ([\d.]+)", text).groups()
+            return {**dict(zip(names, values, strict=True)),
+                    "triangle precision": float(prec), "triangle recall": float(rec)}
+    raise AssertionError(f"{chapter}: no printed metric table")
+
+
+@pytest.mark.parametrize(("chapter", "name"), [
+    ("dilated_segmentation", "WEIGHTED_CE"), ("loss_cross_entropy", "WEIGHTED_CE"),
+    ("loss_dice", "DICE"),
+])
+def test_quoted_baselines_are_what_their_chapters_print(chapter, name):
+    from seglearn import baselines
+
+    assert _printed_result(chapter) == dict(getattr(baselines, name))
+
