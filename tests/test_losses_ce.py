@@ -20,8 +20,6 @@ from seglearn.losses import (
     focal_loss,
 )
 
-_tiny = tiny
-
 
 def _p1(z1):  # softmax probability of class 1 when the class-0 logit is 0, by hand
     return math.exp(z1) / (math.exp(0.0) + math.exp(z1))
@@ -32,14 +30,14 @@ def test_tiny_probabilities_are_what_the_docstring_says():
 
 
 def test_cross_entropy_by_hand():
-    logits, masks = _tiny()
+    logits, masks = tiny()
     # true-class probabilities: 1/2 (class 0), 3/4, 3/4 (class 1), 3/4 (class 0: 1 − 1/4)
     expected = -(math.log(0.5) + 3 * math.log(0.75)) / 4
     assert cross_entropy_loss(logits, masks).item() == pytest.approx(expected, rel=1e-6)
 
 
 def test_weighted_cross_entropy_by_hand_is_a_weighted_mean():
-    logits, masks = _tiny()
+    logits, masks = tiny()
     w = [1.0, 3.0]  # class 0 weight 1 (pixels 0 and 3), class 1 weight 3 (pixels 1 and 2)
     num = 1 * -math.log(0.5) + 3 * -math.log(0.75) + 3 * -math.log(0.75) + 1 * -math.log(0.75)
     expected = num / (1 + 3 + 3 + 1)
@@ -71,7 +69,7 @@ def test_cross_entropy_all_ignored_is_zero_not_nan():
 
 
 def test_balanced_bce_by_hand_beta_from_the_batch():
-    logits, _ = _tiny()
+    logits, _ = tiny()
     masks = torch.tensor([[[0, 1], [1, 1]]])  # 3 of 4 pixels foreground -> beta = 1/4
     beta = 0.25
     p = [0.5, 0.75, 0.75, 0.25]
@@ -115,7 +113,7 @@ def test_balanced_bce_stays_finite_when_the_foreground_is_certain():
 
 
 def test_focal_by_hand():
-    logits, masks = _tiny()
+    logits, masks = tiny()
     pt = [0.5, 0.75, 0.75, 0.75]
     expected = sum(-((1 - p) ** 2) * math.log(p) for p in pt) / 4
     assert focal_loss(logits, masks, gamma=2.0).item() == pytest.approx(expected, rel=1e-6)
@@ -139,7 +137,7 @@ def test_focal_with_gamma_zero_is_cross_entropy():
 
 
 def test_focal_down_weights_easy_pixels():
-    logits, masks = _tiny()
+    logits, masks = tiny()
     assert focal_loss(logits, masks, gamma=2.0) < focal_loss(logits, masks, gamma=0.5)
     assert focal_loss(logits, masks, gamma=0.5) < cross_entropy_loss(logits, masks)
 
@@ -151,7 +149,7 @@ def test_focal_gradient_finite_for_small_gamma_at_perfect_pixels():
 
 
 def test_pixelwise_bad_settings_raise():
-    logits, masks = _tiny()
+    logits, masks = tiny()
     with pytest.raises(ValueError, match="gamma"):
         focal_loss(logits, masks, gamma=-1.0)
     with pytest.raises(ValueError, match="K = 2"):
@@ -167,7 +165,7 @@ def test_pixelwise_bad_settings_raise():
 
 
 def test_modules_repr_and_call():
-    logits, masks = _tiny()
+    logits, masks = tiny()
     focal = FocalLoss(gamma=1.5, alpha=[0.3, 0.7])
     assert repr(focal) == "FocalLoss(gamma=1.5, alpha=[0.3, 0.7], ignore_index=-100)"
     assert focal(logits, masks).item() == pytest.approx(

@@ -23,7 +23,6 @@ from seglearn.losses import (
 from seglearn.losses._dice import _generalized_dice_from_probs
 
 _random = partial(random_case, n=3, k=3, h=4, w=5)
-_tiny = tiny
 
 OVERLAP = [tversky_loss, dice_loss, jaccard_loss, focal_tversky_loss, generalized_dice_loss]
 
@@ -38,7 +37,7 @@ def _probs_onehot(logits, masks):
 
 
 def test_tversky_by_hand():
-    logits, masks = _tiny()
+    logits, masks = tiny()
     ti1 = 1.5 / (1.5 + 0.7 * 0.75 + 0.3 * 0.5)  # = 20/29
     ti0 = 1.25 / (1.25 + 0.7 * 0.5 + 0.3 * 0.75)  # = 50/73
     assert (ti1, ti0) == pytest.approx((20 / 29, 50 / 73))
@@ -49,7 +48,7 @@ def test_tversky_by_hand():
 
 
 def test_dice_jaccard_and_squared_dice_by_hand():
-    logits, masks = _tiny()
+    logits, masks = tiny()
     # Dice = 2TP / (Σp + Σt): class 1: 3 / (2.25 + 2), class 0: 2.5 / (1.75 + 2)
     assert dice_loss(logits, masks).item() == pytest.approx(1 - (12 / 17 + 2 / 3) / 2, rel=1e-6)
     # IoU = TP / (TP + FP + FN): class 1: 1.5 / 2.75, class 0: 1.25 / 2.5
@@ -60,14 +59,14 @@ def test_dice_jaccard_and_squared_dice_by_hand():
 
 
 def test_focal_tversky_by_hand():
-    logits, masks = _tiny()
+    logits, masks = tiny()
     expected = ((1 - 20 / 29) ** 0.75 + (1 - 50 / 73) ** 0.75) / 2
     loss = focal_tversky_loss(logits, masks, alpha=0.7, beta=0.3, gamma=4 / 3)
     assert loss.item() == pytest.approx(expected, rel=1e-6)
 
 
 def test_generalized_dice_by_hand():
-    logits, masks = _tiny()
+    logits, masks = tiny()
     # both classes cover 2 pixels: w = 1/4 each; 1 − 2(1.5 + 1.25) / (55/16 + 47/16)
     assert generalized_dice_loss(logits, masks).item() == pytest.approx(7 / 51, rel=1e-6)
     masks = torch.tensor([[[0, 1], [1, 1]]])  # areas: class 0 -> 1, class 1 -> 3
@@ -232,7 +231,7 @@ def test_absent_class_predicted_present_costs_one(loss_fn):
 
 
 def test_overlap_bad_settings_raise():
-    logits, masks = _tiny()
+    logits, masks = tiny()
     with pytest.raises(ValueError, match="alpha"):
         tversky_loss(logits, masks, alpha=-0.1)
     with pytest.raises(ValueError, match="beta"):
