@@ -12,6 +12,7 @@ One module per concept, each taught by a chapter of the book:
 - ``seglearn.baselines``: MATLAB's published metrics and the book's reference runs
 - ``seglearn.complexity``: parameter and multiply-accumulate counts of a model
 - ``seglearn.receptive_field``: receptive-field arithmetic, effective receptive field
+- ``seglearn.coverage``: which offsets dilated stacks reach: gridding, the HDC rule
 - ``seglearn.train``: device choice, seeding, ``fit``, ``segment``
 - ``seglearn.plot``: overlays, sample grids, training curves
 - ``seglearn.widgets``: sliders, live in Jupyter/Colab and static in the HTML book
@@ -42,6 +43,7 @@ from . import (  # noqa: E402
     baselines,
     bfscore,
     complexity,
+    coverage,
     data,
     layers,
     losses,
@@ -54,6 +56,6 @@ from . import (  # noqa: E402
 
 # `seglearn.widgets` (ipywidgets, IPython) is imported on demand: `from seglearn import widgets`.
 __all__ = [
-    "baselines", "bfscore", "complexity", "data", "layers", "losses", "metrics", "models", "plot",
+    "baselines", "bfscore", "complexity", "coverage", "data", "layers", "losses", "metrics", "models", "plot",
     "receptive_field", "train", "__version__",
 ]

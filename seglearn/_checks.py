@@ -6,9 +6,33 @@ early with a message naming what was expected and what came (STYLE.md, habit 7).
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+from collections.abc import Iterator
+
 import torch
 
 __all__: list[str] = []  # private module
+
+# Value checks (label range, finite logits) read tensor values back to the host: on a GPU
+# each one is a synchronisation. `fit` validates its data once, then trains inside
+# `value_checks_skipped()`; shape and dtype checks (free: no values read) always run.
+_VALUE_CHECKS = contextvars.ContextVar("seglearn_value_checks", default=True)
+
+
+@contextlib.contextmanager
+def value_checks_skipped() -> Iterator[None]:
+    """Within this block, the checks below skip every test that reads tensor values."""
+    token = _VALUE_CHECKS.set(False)
+    try:
+        yield
+    finally:
+        _VALUE_CHECKS.reset(token)
+
+
+def value_checks_enabled() -> bool:
+    """False inside :func:`value_checks_skipped`."""
+    return _VALUE_CHECKS.get()
 
 
 def _describe(x: torch.Tensor) -> str:
@@ -50,7 +74,7 @@ def check_masks(
             f"{name} must hold integer class indices (torch.int64), got {_describe(masks)}; "
             "convert probabilities with argmax(dim=1) and label images with a class table"
         )
-    if num_classes is not None and masks.numel() > 0:
+    if num_classes is not None and masks.numel() > 0 and value_checks_enabled():
         valid = masks if ignore_index is None else masks[masks != ignore_index]
         if valid.numel() > 0:
             lo, hi = int(valid.min()), int(valid.max())
@@ -95,7 +119,7 @@ def check_logits_masks(
             f"masks must have shape (N, H, W) = {(n, h, w)} to match logits "
             f"{tuple(logits.shape)}, got {tuple(masks.shape)}"
         )
-    if not torch.isfinite(logits).all():
+    if value_checks_enabled() and not torch.isfinite(logits).all():
         raise ValueError("logits contain NaN or infinite values")
 
 

@@ -11,9 +11,8 @@ with dilated convolutions* to explain MATLAB's network, seed ``000``).
 
 - :func:`effective_receptive_field` measures how much each input pixel really moves the
   central output (Luo et al. 2016).
-- :func:`dilation_coverage` (in :mod:`seglearn._coverage`, re-exported here) lists which
-  offsets a stack of dilated convolutions reaches: the gridding artefact and the hybrid
-  dilated convolution rule.
+- which offsets a stack of dilated convolutions reaches (gridding, the HDC rule) is the
+  concept of its own module, :mod:`seglearn.coverage`.
 
 References:
     Dumoulin & Visin, "A guide to convolution arithmetic for deep learning", 2016.
@@ -32,7 +31,6 @@ import torch
 from torch import nn
 
 from ._checks import check_images
-from ._coverage import DilationCoverage, dilation_coverage
 from ._rf_walk import LayerSpec, ReceptiveFieldRow, walk
 
 __all__ = [
@@ -42,8 +40,6 @@ __all__ = [
     "receptive_field_table",
     "format_receptive_field_table",
     "effective_receptive_field",
-    "DilationCoverage",
-    "dilation_coverage",
 ]
 
 _Layers = nn.Module | Sequence[LayerSpec | tuple[int, ...]]

@@ -43,9 +43,8 @@ from matplotlib.patches import Rectangle
 from torch import nn
 
 from ._sliders import LiveSlider, StaticSlider, figure_png, live_slider, static_grid, static_slider
+from .coverage import DilationCoverage, dilation_coverage
 from .receptive_field import (
-    DilationCoverage,
-    dilation_coverage,
     format_receptive_field_table,
     receptive_field_table,
 )

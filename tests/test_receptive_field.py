@@ -12,10 +12,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from seglearn.coverage import dilation_coverage
 from seglearn.models import DilatedNet
 from seglearn.receptive_field import (
     LayerSpec,
-    dilation_coverage,
     effective_receptive_field,
     format_receptive_field_table,
     receptive_field,

@@ -1,7 +1,9 @@
-"""Coverage of a stack of dilated convolutions: gridding holes and the HDC rule (private).
+"""Coverage of a stack of dilated convolutions: gridding holes and the HDC rule.
 
-Public through :mod:`seglearn.receptive_field`; taught in the chapter *Receptive fields and
-dilation*.
+Which input offsets a stack of stride-1 dilated convolutions reaches, and the hybrid
+dilated convolution (HDC) rule for choosing rates without holes.
+
+Chapter: book/receptive_fields
 
 References:
     Yu & Koltun, "Multi-scale context aggregation by dilated convolutions", ICLR 2016.
