@@ -56,6 +56,6 @@ from . import (  # noqa: E402
 
 # `seglearn.widgets` (ipywidgets, IPython) is imported on demand: `from seglearn import widgets`.
 __all__ = [
-    "baselines", "bfscore", "complexity", "coverage", "data", "layers", "losses", "metrics", "models", "plot",
-    "receptive_field", "train", "__version__",
+    "baselines", "bfscore", "complexity", "coverage", "data", "layers", "losses", "metrics",
+    "models", "plot", "receptive_field", "train", "__version__",
 ]
