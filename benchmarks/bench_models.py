@@ -25,7 +25,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from seglearn.complexity import model_complexity
-from seglearn.models import DeepLabV3, DilatedNet, TinyEncoderDecoder, UNet
+from seglearn.deeplab import DeepLabV3
+from seglearn.models import DilatedNet, TinyEncoderDecoder, UNet
 
 MODELS: dict[str, Callable[[], nn.Module]] = {
     "DilatedNet": lambda: DilatedNet(1, 2),

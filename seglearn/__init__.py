@@ -4,8 +4,8 @@ One module per concept, each taught by a chapter of the book:
 
 - ``seglearn.data``: the triangle data set (MATLAB's ``triangleImages``), folders, label
   counts and class weights, joint augmentation
-- ``seglearn.models``: the dilated network, encoder-decoders, U-Net, DeepLabv3
-- ``seglearn.layers``: building blocks: ASPP, conv-BN-ReLU
+- ``seglearn.models``: conv-BN-ReLU, the dilated network, encoder-decoders, U-Net
+- ``seglearn.deeplab``: DeepLabv3 with its bottleneck units and ASPP
 - ``seglearn.losses``: every loss of the book, a function plus a thin ``nn.Module``
 - ``seglearn.metrics``: confusion matrix and MATLAB's evaluation metrics
 - ``seglearn.bfscore``: the boundary F1 (BF) score of Csurka et al.
@@ -45,7 +45,7 @@ from . import (  # noqa: E402
     complexity,
     coverage,
     data,
-    layers,
+    deeplab,
     losses,
     metrics,
     models,
@@ -56,6 +56,6 @@ from . import (  # noqa: E402
 
 # `seglearn.widgets` (ipywidgets, IPython) is imported on demand: `from seglearn import widgets`.
 __all__ = [
-    "baselines", "bfscore", "complexity", "coverage", "data", "layers", "losses", "metrics",
+    "baselines", "bfscore", "complexity", "coverage", "data", "deeplab", "losses", "metrics",
     "models", "plot", "receptive_field", "train", "__version__",
 ]

@@ -11,6 +11,7 @@ import contextvars
 from collections.abc import Iterator
 
 import torch
+import torch.fx
 
 __all__: list[str] = []  # private module
 
@@ -132,3 +133,31 @@ def check_label_maps(preds: torch.Tensor, masks: torch.Tensor, num_classes: int)
             f"preds and masks must have the same shape, got {tuple(preds.shape)} "
             f"and {tuple(masks.shape)}"
         )
+
+
+def check_model_input(x: torch.Tensor, in_channels: int, divisor: int, what: str) -> None:
+    """Images ``(N, in_channels, H, W)`` float with H and W divisible by ``divisor``.
+
+    Skipped while ``torch.fx`` traces the model (symbolic input, no values), so that tools
+    such as :mod:`seglearn.receptive_field` can trace the book's networks.
+    """
+    if isinstance(x, torch.fx.Proxy):
+        return
+    check_images(x)
+    if x.shape[1] != in_channels:
+        raise ValueError(
+            f"{what} was built for in_channels={in_channels}, got images of shape "
+            f"{tuple(x.shape)}"
+        )
+    h, w = x.shape[2], x.shape[3]
+    if h % divisor or w % divisor or h == 0 or w == 0:
+        raise ValueError(
+            f"{what} needs H and W divisible by {divisor}, got H={h}, W={w} "
+            f"(images of shape {tuple(x.shape)}); pad or crop the images"
+        )
+
+
+def check_positive_int(name: str, value: int) -> None:
+    """A positive integer (``2.0`` passes as 2; ``0``, ``-1``, ``1.5`` raise ValueError)."""
+    if int(value) != value or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")

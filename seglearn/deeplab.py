@@ -4,7 +4,13 @@ Chen, Papandreou, Schroff, Adam, "Rethinking Atrous Convolution for Semantic Ima
 Segmentation", arXiv:1706.05587 (2017); seed ``003`` (freeCodeCamp's DeepLab v3 article).
 The backbone follows ResNet-50's layout (He et al., CVPR 2016) at a fraction of its width.
 
-Chapter: "ASPP and DeepLabv3" (``book/aspp_deeplab.ipynb``).
+- :class:`Bottleneck` — ResNet's bottleneck unit, with dilation so that a stride can be
+  traded for an atrous rate;
+- :class:`ASPP` — Atrous Spatial Pyramid Pooling with image-level features (seed ``003``);
+- :class:`DeepLabV3` — the network built from them (as torchvision keeps its ``ASPP`` with
+  its ``deeplabv3``).
+
+Chapter: book/aspp_deeplab
 """
 
 from __future__ import annotations
@@ -16,9 +22,10 @@ import torch.fx
 import torch.nn.functional as F
 from torch import nn
 
-from .layers import ASPP, Bottleneck, _check_model_input, _check_positive
+from ._checks import check_model_input, check_positive_int
+from .models import conv_bn_relu
 
-__all__ = ["DeepLabV3"]
+__all__ = ["Bottleneck", "ASPP", "DeepLabV3"]
 
 # (mid-channel multiplier of ``width``, units) of the three stages before block4. Every
 # stage, like the stem, nominally halves the resolution: nominal output stride 2**5 = 32,
@@ -29,11 +36,180 @@ _EXPANSION = 4
 _DEFAULT_ASPP_RATES = (1, 2, 3)
 
 
+def _conv_bn(
+    in_channels: int, out_channels: int, kernel_size: int, *, stride: int = 1, dilation: int = 1
+) -> nn.Sequential:
+    """Convolution (no bias, padding ``dilation * (k - 1) / 2``) followed by batch norm."""
+    padding = dilation * (kernel_size - 1) // 2
+    return nn.Sequential(
+        nn.Conv2d(in_channels, out_channels, kernel_size, stride=stride, padding=padding,
+                  dilation=dilation, bias=False),
+        nn.BatchNorm2d(out_channels),
+    )
+
+
+def _shortcut(in_channels: int, out_channels: int, stride: int) -> nn.Module:
+    # Identity when shapes agree, else a strided 1×1 projection (ResNet's option B).
+    if stride == 1 and in_channels == out_channels:
+        return nn.Identity()
+    return _conv_bn(in_channels, out_channels, 1, stride=stride)
+
+
+class Bottleneck(nn.Module):
+    """ResNet's bottleneck unit: 1×1 reduce → 3×3 atrous → 1×1 expand, plus the skip.
+
+    Each conv is followed by batch norm, the first two by ReLU; the sum with the shortcut
+    goes through a final ReLU (post-activation, He et al. 2016). The stride sits on the 3×3
+    convolution (torchvision's "ResNet v1.5"). DeepLabv3's block4 stacks three of these,
+    so its three 3×3 convolutions are where the multi-grid rates go (Chen et al. 2017).
+
+    Args:
+        in_channels: channels in.
+        mid_channels: channels of the 3×3 convolution.
+        out_channels: channels out (ResNet-50 uses ``4 * mid_channels``).
+        stride: 1 or 2; output size ``ceil(H / stride)``.
+        dilation: atrous rate of the 3×3 convolution (padding = rate).
+
+    Input ``(N, in_channels, H, W)``, output ``(N, out_channels, ceil(H/s), ceil(W/s))``.
+
+    Raises:
+        ValueError: a non-positive stride or dilation.
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        mid_channels: int,
+        out_channels: int,
+        *,
+        stride: int = 1,
+        dilation: int = 1,
+    ) -> None:
+        super().__init__()
+        check_positive_int("stride", stride)
+        check_positive_int("dilation", dilation)
+        self.dilation = int(dilation)
+        self.residual = nn.Sequential(
+            _conv_bn(in_channels, mid_channels, 1),
+            nn.ReLU(inplace=True),
+            _conv_bn(mid_channels, mid_channels, 3, stride=stride, dilation=dilation),
+            nn.ReLU(inplace=True),
+            _conv_bn(mid_channels, out_channels, 1),
+        )
+        self.shortcut = _shortcut(in_channels, out_channels, stride)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.relu(self.residual(x) + self.shortcut(x))
+
+
+class _ImagePooling(nn.Module):
+    """Image-level branch: global average pool → 1×1 conv (with bias) → ReLU → broadcast.
+
+    No batch norm here, on purpose: after global pooling each image gives one value per
+    channel, so batch norm in training mode with a batch of one has a single value to
+    normalise and fails (torchvision's ``ASPPPooling`` does exactly that). The conv's bias
+    takes over batch norm's shift. In eval mode torchvision's conv + BN is an affine map of
+    the pooled vector, which this conv represents exactly (fold BN into weight and bias).
+    """
+
+    def __init__(self, in_channels: int, out_channels: int) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(in_channels, out_channels, 1, bias=True)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        pooled = x.mean(dim=(2, 3), keepdim=True)  # (N, C_in, 1, 1)
+        y = torch.relu(self.conv(pooled))  # (N, C_out, 1, 1)
+        # Bilinear upsampling of a 1×1 map (any align_corners) is a constant copy.
+        return y.expand(-1, -1, x.shape[2], x.shape[3])  # (N, C_out, H, W)
+
+
+class ASPP(nn.Module):
+    """Atrous Spatial Pyramid Pooling (Chen et al. 2017, arXiv:1706.05587; seed ``003``).
+
+    Parallel branches on the same feature map, concatenated along channels, then a 1×1
+    projection:
+
+    - a 1×1 conv → BN → ReLU;
+    - per rate r, a 3×3 atrous conv (dilation r, padding r) → BN → ReLU;
+    - if ``image_pooling``: global average pool → 1×1 conv (bias, **no BN**) → ReLU →
+      upsampled (copied) to the feature size;
+    - projection: 1×1 conv → BN → ReLU → dropout(``dropout``).
+
+    Departure from torchvision's ``ASPP``: its pooling branch has BN after the 1×1 conv,
+    which raises in training mode for a batch of one image (one value per channel). Here
+    that branch has a bias instead. In eval mode the two are the same function (fold BN
+    into the conv); the tests check that against torchvision. Caveat, true of both: with a
+    batch of one image in training mode the pooling branch is constant over the only
+    image, the projection's batch norm subtracts every per-channel constant, so the branch
+    has no effect and gets zero gradient; it learns from batches of two or more (and acts
+    in eval mode). Dropout defaults to 0
+    (torchvision: 0.5): the book trains on 200 small images with few channels, where
+    dropout mostly slows learning; set it for larger data.
+
+    A 3×3 atrous filter with a rate at least the feature size sees only its centre tap
+    (the others fall into the zero padding), i.e. it degenerates to a 1×1 conv; pick rates
+    below the feature size (on the book's 4×4 maps: 1, 2, 3).
+
+    Chapter: "ASPP and DeepLabv3" (``book/aspp_deeplab.ipynb``).
+
+    Args:
+        in_channels: channels of the feature map.
+        out_channels: channels of every branch and of the output.
+        rates: atrous rates of the 3×3 branches (may be empty).
+        image_pooling: add the image-level branch.
+        dropout: dropout probability after the projection, in [0, 1).
+
+    Input ``(N, in_channels, h, w)`` float; output ``(N, out_channels, h, w)``.
+
+    Raises:
+        ValueError: a non-positive rate, ``dropout`` outside [0, 1); in training mode, a
+            feature map with a single value per channel (``N * h * w == 1``), where batch
+            norm is undefined.
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        rates: Sequence[int],
+        *,
+        image_pooling: bool = True,
+        dropout: float = 0.0,
+    ) -> None:
+        super().__init__()
+        for r in rates:
+            check_positive_int("every ASPP rate", r)
+        if not 0.0 <= dropout < 1.0:
+            raise ValueError(f"dropout must lie in [0, 1), got {dropout}")
+        self.rates = tuple(int(r) for r in rates)
+        self.image_pooling = bool(image_pooling)
+        branches: list[nn.Module] = [conv_bn_relu(in_channels, out_channels, kernel_size=1)]
+        branches += [conv_bn_relu(in_channels, out_channels, dilation=r) for r in self.rates]
+        if self.image_pooling:
+            branches.append(_ImagePooling(in_channels, out_channels))
+        self.branches = nn.ModuleList(branches)
+        self.project = nn.Sequential(
+            *conv_bn_relu(len(branches) * out_channels, out_channels, kernel_size=1),
+            nn.Dropout(dropout),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if (self.training and not isinstance(x, torch.fx.Proxy)
+                and x.shape[0] * x.shape[2] * x.shape[3] == 1):
+            raise ValueError(
+                f"ASPP in training mode needs more than one value per channel for batch "
+                f"norm, got features of shape {tuple(x.shape)}; use a larger batch or "
+                "input, or eval mode"
+            )
+        y = torch.cat([branch(x) for branch in self.branches], dim=1)  # (N, B*C_out, h, w)
+        return self.project(y)
+
+
 class DeepLabV3(nn.Module):
     """DeepLabv3 (Chen et al. 2017) shrunk for 32×32 images.
 
     **Backbone** (ResNet-50 layout, ``width`` = stem channels): a 3×3 stride-2 conv-BN-ReLU
-    stem, three stages of :class:`~seglearn.layers.Bottleneck` units (mid channels
+    stem, three stages of :class:`Bottleneck` units (mid channels
     ``width·(1, 2, 2)``, out 4 × mid), and block4: ``len(multi_grid)`` bottleneck units with
     mid channels ``2·width``. Stem, stages and block4 each nominally halve the resolution
     (nominal output stride 32). To reach ``output_stride`` the late strides are replaced by
@@ -52,7 +228,7 @@ class DeepLabV3(nn.Module):
     their centre taps; the defaults keep the paper's rule anyway, so the chapter can show
     the effect (on larger inputs the rule works as intended).
 
-    **Head**: :class:`~seglearn.layers.ASPP` with ``4·width`` channels, image pooling and
+    **Head**: :class:`ASPP` with ``4·width`` channels, image pooling and
     ``aspp_rates`` (default (1, 2, 3) at every output stride: the paper's (6, 12, 18) at
     OS 16 are for 33×33 feature maps; on 4×4 maps rates must stay below 4 to use more than
     the centre tap, on 2×2 maps (OS 16) only rate 1 does — the image-pooling branch is what
@@ -96,7 +272,7 @@ class DeepLabV3(nn.Module):
         if len(multi_grid) == 0:
             raise ValueError("multi_grid needs at least one rate (one per block4 unit)")
         for r in multi_grid:
-            _check_positive("every multi_grid rate", r)
+            check_positive_int("every multi_grid rate", r)
         self.in_channels, self.output_stride = in_channels, output_stride
         self.aspp_rates = tuple(_DEFAULT_ASPP_RATES if aspp_rates is None else aspp_rates)
 
@@ -131,7 +307,7 @@ class DeepLabV3(nn.Module):
         self.classifier = nn.Conv2d(4 * width, num_classes, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        _check_model_input(x, self.in_channels, self.output_stride,
+        check_model_input(x, self.in_channels, self.output_stride,
                            f"DeepLabV3(output_stride={self.output_stride})")
         if (self.training and not isinstance(x, torch.fx.Proxy)
                 and x.shape[0] * x.shape[2] * x.shape[3] == self.output_stride**2):

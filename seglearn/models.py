@@ -14,9 +14,10 @@ resolution; each docstring says which H and W it accepts.
   Semantic Segmentation", ICCV 2015); its checkerboard artefacts and the resize-convolution
   alternative are from Odena et al. ("Deconvolution and Checkerboard Artifacts",
   Distill 2016).
-- :class:`~seglearn.deeplab.DeepLabV3` (re-exported here) — chapter "ASPP and DeepLabv3"
-  (``book/aspp_deeplab.ipynb``).
-- :func:`conv_bn_relu` — re-exported from :mod:`seglearn.layers`.
+- :func:`conv_bn_relu` — the "same"-padded convolution block every network is built from.
+
+DeepLabv3, its bottleneck units and ASPP are in :mod:`seglearn.deeplab` (chapter
+*ASPP and DeepLabv3*), which builds on this module.
 """
 
 from __future__ import annotations
@@ -27,12 +28,32 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .deeplab import DeepLabV3
-from .layers import _check_model_input, conv_bn_relu
+from ._checks import check_model_input
 
-__all__ = [
-    "conv_bn_relu", "DilatedNet", "TinyEncoderDecoder", "FCNSkip", "UNet", "DeepLabV3",
-]
+__all__ = ["conv_bn_relu", "DilatedNet", "TinyEncoderDecoder", "FCNSkip", "UNet"]
+
+
+def conv_bn_relu(
+    in_channels: int, out_channels: int, *, kernel_size: int = 3, dilation: int = 1
+) -> nn.Sequential:
+    """3×3 (odd ``kernel_size``) convolution with "same" padding, batch norm, ReLU.
+
+    "Same" padding for stride 1 is ``dilation * (kernel_size - 1) / 2`` on each side, so the
+    output keeps the input's height and width. The convolution has no bias: batch norm's
+    shift makes it redundant.
+
+    Raises:
+        ValueError: even ``kernel_size`` (no symmetric "same" padding exists).
+    """
+    if kernel_size % 2 != 1:
+        raise ValueError(f"kernel_size must be odd for 'same' padding, got {kernel_size}")
+    padding = dilation * (kernel_size - 1) // 2
+    return nn.Sequential(
+        nn.Conv2d(in_channels, out_channels, kernel_size, padding=padding,
+                  dilation=dilation, bias=False),
+        nn.BatchNorm2d(out_channels),
+        nn.ReLU(inplace=True),
+    )
 
 
 class DilatedNet(nn.Module):
@@ -52,6 +73,12 @@ class DilatedNet(nn.Module):
         dilations: one dilation rate per block.
 
     Input ``(N, in_channels, H, W)`` float, any H, W ≥ 1; output logits ``(N, K, H, W)``.
+
+    Chapter: book/dilated_segmentation
+
+    Raises:
+        ValueError: non-positive dilations; at call time, images that are not float
+            ``(N, in_channels, H, W)``.
     """
 
     def __init__(
@@ -64,6 +91,7 @@ class DilatedNet(nn.Module):
         super().__init__()
         if not dilations or any(int(d) < 1 for d in dilations):
             raise ValueError(f"dilations must be positive integers, got {tuple(dilations)}")
+        self.in_channels = in_channels
         self.dilations = tuple(int(d) for d in dilations)
         blocks, c = [], in_channels
         for d in self.dilations:
@@ -73,6 +101,7 @@ class DilatedNet(nn.Module):
         self.classifier = nn.Conv2d(channels, num_classes, kernel_size=1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        check_model_input(x, self.in_channels, 1, "DilatedNet")
         return self.classifier(self.features(x))  # (N, K, H, W)
 
 
@@ -112,7 +141,7 @@ class TinyEncoderDecoder(nn.Module):
         self.classifier = nn.Conv2d(channels, num_classes, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        _check_model_input(x, self.in_channels, 2, "TinyEncoderDecoder")
+        check_model_input(x, self.in_channels, 2, "TinyEncoderDecoder")
         return self.classifier(self.decoder(self.encoder(x)))  # (N, K, H, W)
 
 
@@ -153,7 +182,7 @@ class FCNSkip(nn.Module):
         self.score_eighth = nn.Conv2d(4 * c, num_classes, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        _check_model_input(x, self.in_channels, 8, "FCNSkip")
+        check_model_input(x, self.in_channels, 8, "FCNSkip")
         quarter = self.to_quarter(x)  # (N, 2c, H/4, W/4)
         coarse = self.score_eighth(self.to_eighth(quarter))  # (N, K, H/8, W/8)
         fused = self.score_quarter(quarter) + _upsample(coarse, quarter.shape[2:])
@@ -230,7 +259,7 @@ class UNet(nn.Module):
         self.classifier = nn.Conv2d(widths[0], num_classes, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        _check_model_input(x, self.in_channels, 2**self.depth,
+        check_model_input(x, self.in_channels, 2**self.depth,
                            f"UNet(depth={self.depth}) (divisor 2**{self.depth})")
         skips = []
         for i, block in enumerate(self.down):

@@ -6,7 +6,8 @@ import torch.fx
 import torch.nn.functional as F
 from torch import nn
 
-from seglearn.models import DeepLabV3, DilatedNet, FCNSkip, TinyEncoderDecoder, UNet
+from seglearn.deeplab import DeepLabV3
+from seglearn.models import DilatedNet, FCNSkip, TinyEncoderDecoder, UNet
 
 # Small widths keep the file fast; the architecture (and so the size rules) is unchanged.
 BUILDERS = {

@@ -1,4 +1,5 @@
-"""Tests of seglearn.layers: conv-BN-ReLU, residual blocks, ASPP (against torchvision)."""
+"""Tests of the building blocks: conv-BN-ReLU (seglearn.models), the bottleneck unit and ASPP
+(seglearn.deeplab, against torchvision)."""
 
 import pytest
 import torch
@@ -6,7 +7,8 @@ import torch.nn.functional as F
 from torch import nn
 from torchvision.models.segmentation.deeplabv3 import ASPP as TorchvisionASPP
 
-from seglearn.layers import ASPP, BasicBlock, Bottleneck, conv_bn_relu
+from seglearn.deeplab import ASPP, Bottleneck
+from seglearn.models import conv_bn_relu
 
 
 def _randomize_bn(module: nn.Module, gen: torch.Generator) -> None:
@@ -40,22 +42,17 @@ def test_conv_bn_relu_rejects_even_kernel():
         conv_bn_relu(1, 1, kernel_size=2)
 
 
-@pytest.mark.parametrize("block_cls", ["basic", "bottleneck"])
 @pytest.mark.parametrize("stride,dilation", [(1, 1), (2, 1), (1, 3)])
-def test_residual_block_shapes(block_cls, stride, dilation):
-    if block_cls == "basic":
-        block = BasicBlock(4, 6, stride=stride, dilation=dilation)
-    else:
-        block = Bottleneck(4, 2, 6, stride=stride, dilation=dilation)
+def test_residual_block_shapes(stride, dilation):
+    block = Bottleneck(4, 2, 6, stride=stride, dilation=dilation)
     y = block(torch.randn(2, 4, 9, 8))
     assert y.shape == (2, 6, -(-9 // stride), 8 // stride)
 
 
-@pytest.mark.parametrize("block_cls", [BasicBlock, Bottleneck])
-def test_residual_block_is_relu_of_input_when_residual_branch_is_silenced(block_cls):
+def test_residual_block_is_relu_of_input_when_residual_branch_is_silenced():
     # With the last batch norm's scale and shift at 0 the residual branch outputs 0, and
     # an identity shortcut leaves relu(x): the "identity mapping" a ResNet starts from.
-    block = block_cls(5, 5) if block_cls is BasicBlock else block_cls(5, 3, 5)
+    block = Bottleneck(5, 3, 5)
     last_bn = block.residual[-1][1]
     nn.init.zeros_(last_bn.weight)
     nn.init.zeros_(last_bn.bias)
@@ -65,7 +62,7 @@ def test_residual_block_is_relu_of_input_when_residual_branch_is_silenced(block_
 
 def test_residual_block_rejects_bad_stride():
     with pytest.raises(ValueError, match="stride"):
-        BasicBlock(2, 2, stride=0)
+        Bottleneck(2, 2, 2, stride=0)
     with pytest.raises(ValueError, match="dilation"):
         Bottleneck(2, 2, 2, dilation=0)
 
