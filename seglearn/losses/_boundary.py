@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import torch
 
+from .._checks import value_checks_skipped
 from ._common import LossModule, check_number, masked_mean, prepare
 from ._distance_maps import signed_distance_map, unsigned_distance_of_regions
 
@@ -118,7 +119,8 @@ def boundary_loss(
     Source: Kervadec et al. 2019; seed ``002`` (boundary-based losses).
     """
     probs, _, valid = prepare(logits, masks, ignore_index=ignore_index)
-    phi = _truth_maps(dist_maps, masks, probs, ignore_index=ignore_index, cache=cache)
+    with value_checks_skipped():  # masks were checked by prepare
+        phi = _truth_maps(dist_maps, masks, probs, ignore_index=ignore_index, cache=cache)
     return _mean_over_classes_and_pixels(phi * probs, valid, include_background)
 
 
@@ -169,7 +171,9 @@ def hausdorff_dt_loss(
     """
     alpha = check_number("alpha", alpha, low=0.0)
     probs, targets, valid = prepare(logits, masks, ignore_index=ignore_index)
-    d_truth = _truth_maps(dist_maps, masks, probs, ignore_index=ignore_index, cache=cache).abs()
+    with value_checks_skipped():  # masks were checked by prepare
+        d_truth = _truth_maps(dist_maps, masks, probs, ignore_index=ignore_index,
+                              cache=cache).abs()
     keep = valid.squeeze(1) > 0  # (N, H, W)
     d_pred = unsigned_distance_of_regions(probs.detach() > 0.5, keep).to(probs.dtype)
     weight = d_pred**alpha + d_truth**alpha  # (N, K, H, W), constant for autograd

@@ -69,10 +69,11 @@ def _checked(
     check_logits_masks(logits, masks, ignore_index=ignore_index)
     if logits.dtype in (torch.float16, torch.bfloat16):
         logits = logits.float()
+    masks = masks.long()  # any integer dtype; int64 so that ignore_index=-100 cannot wrap
     keep = torch.ones_like(masks, dtype=torch.bool)
     if ignore_index is not None:
         keep = masks != ignore_index
-    labels = torch.where(keep, masks, torch.zeros_like(masks)).long()  # (N, H, W)
+    labels = torch.where(keep, masks, torch.zeros_like(masks))  # (N, H, W) int64
     return logits, labels, keep
 
 

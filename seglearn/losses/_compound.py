@@ -21,6 +21,7 @@ from collections.abc import Sequence
 
 import torch
 
+from .._checks import value_checks_skipped
 from ._common import (
     SMOOTH,
     LossModule,
@@ -97,11 +98,12 @@ def combo_loss(
     dice = tversky_per_class(logits, masks, alpha=0.5, beta=0.5, smooth=smooth,
                              per_image=per_image, ignore_index=ignore_index)  # (R, K)
     first = 0 if include_background else 1
-    bce = torch.stack([
-        balanced_cross_entropy_loss(logits, masks, beta=beta, foreground=c,
-                                    ignore_index=ignore_index)
-        for c in range(first, logits.shape[1])
-    ]).mean()
+    with value_checks_skipped():  # the same input, checked once by the Dice term above
+        bce = torch.stack([
+            balanced_cross_entropy_loss(logits, masks, beta=beta, foreground=c,
+                                        ignore_index=ignore_index)
+            for c in range(first, logits.shape[1])
+        ]).mean()
     return alpha * bce - (1.0 - alpha) * reduce_classes(dice,
                                                         include_background=include_background)
 
@@ -171,7 +173,9 @@ def exp_log_loss(
     neg_log_dice = -torch.log(dice.clamp_min(tiny))  # (R, K), ≥ 0
     dice_term = reduce_classes(neg_log_dice.clamp_min(tiny) ** gamma_dice)
 
-    _, log_p_true, labels, valid = log_probs_at_labels(logits, masks, ignore_index=ignore_index)
+    with value_checks_skipped():  # the same input, checked once by the Dice term above
+        _, log_p_true, labels, valid = log_probs_at_labels(logits, masks,
+                                                           ignore_index=ignore_index)
     num_classes = logits.shape[1]
     if class_frequencies is None:
         counted = labels[valid > 0]  # (P,) labels of the pixels that count
