@@ -16,6 +16,8 @@ What is counted (one multiply-accumulate = one product added to a sum):
   concatenations. They cost O(N·C·H·W) each, small next to the convolutions here.
 
 Every call of a module is counted (a module used twice counts twice).
+
+Chapters: book/encoder_decoder, book/aspp_deeplab
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ class Complexity:
             statistics excluded).
         macs: multiply-accumulates of one forward pass of the whole input batch.
         input_size: the ``(N, C, H, W)`` it was measured at.
+
+    Chapter: book/encoder_decoder
     """
 
     params: int
@@ -91,6 +95,8 @@ def model_complexity(
 
     Raises:
         ValueError: ``input_size`` with a non-positive entry.
+
+    Chapters: book/encoder_decoder, book/aspp_deeplab
     """
     if any(int(s) < 1 for s in input_size):
         raise ValueError(f"input_size must hold positive sizes, got {tuple(input_size)}")

@@ -44,6 +44,8 @@ class DilationCoverage:
         hdc_m: ``(M_1, …, M_n)`` of Wang et al.'s rule.
         hdc_ok: the rule holds: ``M_2 <= kernel_size`` (one layer: ``r_1 == 1``).
         common_factor: greatest common divisor of the rates (> 1 always leaves holes).
+
+    Chapter: book/receptive_fields
     """
 
     dilations: tuple[int, ...]
@@ -92,6 +94,8 @@ def dilation_coverage(dilations: Sequence[int], kernel_size: int = 3) -> Dilatio
 
     Raises:
         ValueError: empty or non-positive rates, even or non-positive ``kernel_size``.
+
+    Chapter: book/receptive_fields
     """
     rates = tuple(int(r) for r in dilations)
     if not rates or min(rates) < 1:

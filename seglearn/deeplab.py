@@ -74,6 +74,8 @@ class Bottleneck(nn.Module):
 
     Raises:
         ValueError: a non-positive stride or dilation.
+
+    Chapter: book/aspp_deeplab
     """
 
     def __init__(
@@ -150,8 +152,6 @@ class ASPP(nn.Module):
     (the others fall into the zero padding), i.e. it degenerates to a 1×1 conv; pick rates
     below the feature size (on the book's 4×4 maps: 1, 2, 3).
 
-    Chapter: "ASPP and DeepLabv3" (``book/aspp_deeplab.ipynb``).
-
     Args:
         in_channels: channels of the feature map.
         out_channels: channels of every branch and of the output.
@@ -165,6 +165,8 @@ class ASPP(nn.Module):
         ValueError: a non-positive rate, ``dropout`` outside [0, 1); in training mode, a
             feature map with a single value per channel (``N * h * w == 1``), where batch
             norm is undefined.
+
+    Chapter: book/aspp_deeplab
     """
 
     def __init__(
@@ -237,8 +239,6 @@ class DeepLabV3(nn.Module):
     (``align_corners=False``). No decoder (that
     is DeepLabv3+).
 
-    Chapter: "ASPP and DeepLabv3" (``book/aspp_deeplab.ipynb``).
-
     Args:
         in_channels: image channels; num_classes: K.
         output_stride: 4, 8 or 16.
@@ -254,6 +254,8 @@ class DeepLabV3(nn.Module):
         ValueError: ``output_stride`` not 4, 8 or 16, non-positive multi-grid or ASPP rates;
             H or W not divisible by ``output_stride``; in training mode, features with one
             value per channel (``N·(H/OS)·(W/OS) == 1``, batch norm undefined).
+
+    Chapter: book/aspp_deeplab
     """
 
     def __init__(

@@ -18,6 +18,8 @@ resolution; each docstring says which H and W it accepts.
 
 DeepLabv3, its bottleneck units and ASPP are in :mod:`seglearn.deeplab` (chapter
 *ASPP and DeepLabv3*), which builds on this module.
+
+Chapters: book/dilated_segmentation, book/encoder_decoder
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ def conv_bn_relu(
 
     Raises:
         ValueError: even ``kernel_size`` (no symmetric "same" padding exists).
+
+    Chapters: book/dilated_convolution, book/encoder_decoder
     """
     if kernel_size % 2 != 1:
         raise ValueError(f"kernel_size must be odd for 'same' padding, got {kernel_size}")
@@ -116,8 +120,6 @@ class TinyEncoderDecoder(nn.Module):
     checkerboard). No batch norm, as in the seed; MATLAB's "zerocenter" input
     normalisation is left out (inputs are [0, 1]).
 
-    Chapter: "From pixels to fully convolutional networks" (``book/encoder_decoder.ipynb``).
-
     Args:
         in_channels: image channels; num_classes: K; channels: filters per layer.
 
@@ -125,6 +127,8 @@ class TinyEncoderDecoder(nn.Module):
 
     Raises:
         ValueError: odd H or W (the pooling would drop a row or column), wrong channels.
+
+    Chapter: book/encoder_decoder
     """
 
     def __init__(self, in_channels: int = 1, num_classes: int = 2, channels: int = 64) -> None:
@@ -156,8 +160,6 @@ class FCNSkip(nn.Module):
     ×2 upsampling (initialised bilinear) and fix the last one; here both are fixed bilinear
     interpolations (``align_corners=False``), so all learning is in the convolutions.
 
-    Chapter: "From pixels to fully convolutional networks" (``book/encoder_decoder.ipynb``).
-
     Args:
         in_channels: image channels; num_classes: K; channels: filters of the first stage.
 
@@ -165,6 +167,8 @@ class FCNSkip(nn.Module):
 
     Raises:
         ValueError: H or W not divisible by 8, wrong channels.
+
+    Chapter: book/encoder_decoder
     """
 
     def __init__(self, in_channels: int = 1, num_classes: int = 2, *, channels: int = 16) -> None:
@@ -218,8 +222,6 @@ class UNet(nn.Module):
     Departures from the paper: "same" padding instead of valid convolutions (so no cropping
     of the skips and logits at input size) and batch norm (not in the 2015 paper).
 
-    Chapter: "From pixels to fully convolutional networks" (``book/encoder_decoder.ipynb``).
-
     Args:
         in_channels: image channels; num_classes: K.
         base_channels: channels of level 0.
@@ -231,6 +233,8 @@ class UNet(nn.Module):
 
     Raises:
         ValueError: bad ``depth`` or ``upsampling``; H or W not divisible by ``2**depth``.
+
+    Chapter: book/encoder_decoder
     """
 
     def __init__(

@@ -20,6 +20,8 @@ References:
     Distill, 2019.
     Luo, Li, Urtasun & Zemel, "Understanding the effective receptive field in deep
     convolutional neural networks", NeurIPS 2016.
+
+Chapter: book/receptive_fields
 """
 
 from __future__ import annotations
@@ -80,6 +82,8 @@ def receptive_field(model: _Layers, *, input_size: int | tuple[int, int] | None 
     Example:
         >>> receptive_field([(3, 1, 1), (3, 1, 2), (3, 1, 4)])
         15
+
+    Chapters: book/receptive_fields, book/dilated_segmentation
     """
     return walk(model, input_size=input_size)[-1].receptive_field
 
@@ -110,6 +114,8 @@ def receptive_field_table(
 
     Raises:
         TypeError, ValueError: as :func:`receptive_field`.
+
+    Chapter: book/receptive_fields
     """
     rows = walk(model, input_size=input_size)
     return [r for r in rows if include_pointwise or not r.pointwise]
@@ -120,6 +126,8 @@ def format_receptive_field_table(rows: Sequence[ReceptiveFieldRow]) -> str:
 
     Columns: layer, type, k, s, d, p, k_eff, jump, RF, and ``out`` (``H×W``) when the rows
     carry output sizes.
+
+    Chapter: book/receptive_fields
     """
     with_size = any(r.out_size is not None for r in rows)
     head = ["layer", "type", "k", "s", "d", "p", "k_eff", "jump", "RF"]
@@ -189,6 +197,8 @@ def effective_receptive_field(
     Raises:
         ValueError: bad ``images``, ``num_samples`` < 1, ``target_class`` out of range, or
             a model output that is not 4-D.
+
+    Chapter: book/receptive_fields
     """
     param = next(model.parameters(), None)
     device = param.device if param is not None else torch.device("cpu")

@@ -1,8 +1,10 @@
 """Segmentation losses: each a function ``loss(logits, masks, *, settings)`` plus a thin
 ``nn.Module`` that only holds the settings and calls it.
 
-Taught in the chapter on loss functions; the formulas are collected in REFERENCE.md
-section 4 and come from the papers cited in each docstring and from the seed documents
+Chapter: book/loss_comparison
+
+One chapter teaches each loss (named in its docstring); the formulas are collected in
+REFERENCE.md section 4 and come from the papers cited in each docstring and from the seed documents
 (``000`` MATLAB weighted cross-entropy and ``tverskyLoss``, ``002`` loss catalogue,
 ``004`` MATLAB generalized Dice layer).
 

@@ -13,7 +13,7 @@ where a class has no boundary gives that class no gradient. The functions here a
 boundary terms alone; a chapter combines them, e.g.
 ``dice_loss(x, y) + λ * boundary_loss(x, y)``.
 
-Taught in the chapter on loss functions (boundary-based losses, seed ``002``).
+Chapter: book/loss_boundary (boundary-based losses, seed ``002``)
 
 References:
     Kervadec, Bouchtiba, Desrosiers, Granger, Dolz & Ben Ayed, "Boundary loss for highly
@@ -117,6 +117,8 @@ def boundary_loss(
             float tensor of the logits' shape.
 
     Source: Kervadec et al. 2019; seed ``002`` (boundary-based losses).
+
+    Chapter: book/loss_boundary
     """
     probs, _, valid = prepare(logits, masks, ignore_index=ignore_index)
     with value_checks_skipped():  # masks were checked by prepare
@@ -168,6 +170,8 @@ def hausdorff_dt_loss(
         TypeError, ValueError: as :func:`boundary_loss`, and α < 0.
 
     Source: Karimi & Salcudean 2020 (arXiv 2019), eq. for Loss_DT; seed ``002``.
+
+    Chapter: book/loss_boundary
     """
     alpha = check_number("alpha", alpha, low=0.0)
     probs, targets, valid = prepare(logits, masks, ignore_index=ignore_index)
@@ -182,7 +186,10 @@ def hausdorff_dt_loss(
 
 
 class BoundaryLoss(LossModule):
-    """Module form of :func:`boundary_loss`; ``forward(logits, masks, dist_maps=None)``."""
+    """Module form of :func:`boundary_loss`; ``forward(logits, masks, dist_maps=None)``.
+
+    Chapter: book/loss_boundary
+    """
 
     _settings = ("include_background", "ignore_index", "cache")
     _function = staticmethod(boundary_loss)
@@ -199,7 +206,10 @@ class BoundaryLoss(LossModule):
 
 
 class HausdorffDTLoss(LossModule):
-    """Module form of :func:`hausdorff_dt_loss`; ``forward(logits, masks, dist_maps=None)``."""
+    """Module form of :func:`hausdorff_dt_loss`; ``forward(logits, masks, dist_maps=None)``.
+
+    Chapter: book/loss_boundary
+    """
 
     _settings = ("alpha", "include_background", "ignore_index", "cache")
     _function = staticmethod(hausdorff_dt_loss)

@@ -25,7 +25,7 @@ should be built from them so that it inherits the conventions.
 Notation (REFERENCE.md section 4): ``p`` is the softmax probability of a class, ``t`` the
 one-hot target, TP = Σ p·t, FP = Σ p·(1−t), FN = Σ (1−p)·t.
 
-Taught in the chapter on loss functions.
+Used by every loss chapter.
 """
 
 from __future__ import annotations

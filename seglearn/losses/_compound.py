@@ -5,7 +5,7 @@ already in :mod:`seglearn.losses` (the balanced BCE of ``_cross_entropy``, the s
 of ``_common.tversky_per_class``), so the conventions of the subpackage (logits in,
 ``ignore_index``, smoothing, Dice sums per image, means over classes) carry over.
 
-Taught in the chapter on loss functions (compound losses).
+Chapter: book/loss_compound
 
 References:
     Taghanaki, Zheng, Zhou, Georgescu, Sharma, Xu, Comaniciu & Hamarneh, "Combo loss:
@@ -92,6 +92,8 @@ def combo_loss(
             negative ``smooth``.
 
     Source: Taghanaki et al. 2019; seed ``002``.
+
+    Chapter: book/loss_compound
     """
     alpha = check_number("alpha", alpha, low=0.0, high=1.0)
     beta = check_number("beta", beta, low=0.0, high=1.0)
@@ -162,6 +164,8 @@ def exp_log_loss(
             bad ``class_frequencies``, negative ``smooth``.
 
     Source: Wong et al. 2018; seed ``002``.
+
+    Chapter: book/loss_compound
     """
     weight_dice = check_number("weight_dice", weight_dice, low=0.0)
     weight_cross = check_number("weight_cross", weight_cross, low=0.0)
@@ -190,7 +194,10 @@ def exp_log_loss(
 
 
 class ComboLoss(LossModule):
-    """Module form of :func:`combo_loss` (β on the positive term; background left out)."""
+    """Module form of :func:`combo_loss` (β on the positive term; background left out).
+
+    Chapter: book/loss_compound
+    """
 
     _settings = ("alpha", "beta", "smooth", "per_image", "include_background", "ignore_index")
     _function = staticmethod(combo_loss)
@@ -204,7 +211,10 @@ class ComboLoss(LossModule):
 
 
 class ExpLogLoss(LossModule):
-    """Module form of :func:`exp_log_loss`; ``class_frequencies`` is kept as a buffer."""
+    """Module form of :func:`exp_log_loss`; ``class_frequencies`` is kept as a buffer.
+
+    Chapter: book/loss_compound
+    """
 
     _settings = ("weight_dice", "weight_cross", "gamma_dice", "gamma_cross",
                  "class_frequencies", "smooth", "per_image", "ignore_index")

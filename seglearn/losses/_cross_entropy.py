@@ -4,7 +4,7 @@ Each pixel is a classification problem; the loss of an image is a mean over its 
 Conventions shared with the rest of :mod:`seglearn.losses` (logits in, softmax inside,
 ``ignore_index``) are stated in the subpackage docstring.
 
-Taught in the chapter on loss functions.
+Chapters: book/loss_cross_entropy, book/loss_focal
 
 References:
     Long, Shelhamer & Darrell, "Fully Convolutional Networks for Semantic Segmentation",
@@ -61,6 +61,8 @@ def cross_entropy_loss(
             ``(N, H, W)`` in ``[0, K)``, shapes that disagree, bad ``class_weights``.
 
     Source: Long et al. 2015 (FCN); seed ``000``.
+
+    Chapter: book/loss_cross_entropy
     """
     _, log_p_true, labels, valid = log_probs_at_labels(logits, masks, ignore_index=ignore_index)
     weights = valid  # (N, H, W)
@@ -108,6 +110,8 @@ def balanced_cross_entropy_loss(
             ``beta`` outside ``[0, 1]``, ``foreground`` outside ``[0, K)``.
 
     Source: seed ``002``; Xie & Tu 2015 (HED).
+
+    Chapter: book/loss_cross_entropy
     """
     log_probs, _, labels, valid = log_probs_at_labels(logits, masks, ignore_index=ignore_index)
     num_classes = logits.shape[1]
@@ -166,6 +170,8 @@ def focal_loss(
             ``alpha`` of the wrong shape or with negative entries.
 
     Source: Lin et al. 2017; seed ``002``.
+
+    Chapter: book/loss_focal
     """
     _, log_p_true, labels, valid = log_probs_at_labels(logits, masks, ignore_index=ignore_index)
     gamma = check_number("gamma", gamma, low=0.0)
@@ -189,7 +195,10 @@ def focal_loss(
 class CrossEntropyLoss(LossModule):
     """Module form of :func:`cross_entropy_loss`; holds ``class_weights`` (a float64
     buffer, so it follows ``.to(device)``; cast to the logits' dtype at each call) and
-    ``ignore_index``."""
+    ``ignore_index``.
+
+    Chapter: book/loss_cross_entropy
+    """
 
     _settings = ("class_weights", "ignore_index")
     _function = staticmethod(cross_entropy_loss)
@@ -209,7 +218,10 @@ class CrossEntropyLoss(LossModule):
 
 
 class BalancedCrossEntropyLoss(LossModule):
-    """Module form of :func:`balanced_cross_entropy_loss`."""
+    """Module form of :func:`balanced_cross_entropy_loss`.
+
+    Chapter: book/loss_cross_entropy
+    """
 
     _settings = ("beta", "foreground", "ignore_index")
     _function = staticmethod(balanced_cross_entropy_loss)
@@ -222,7 +234,10 @@ class BalancedCrossEntropyLoss(LossModule):
 
 
 class FocalLoss(LossModule):
-    """Module form of :func:`focal_loss`; a per-class ``alpha`` is kept as a buffer."""
+    """Module form of :func:`focal_loss`; a per-class ``alpha`` is kept as a buffer.
+
+    Chapter: book/loss_focal
+    """
 
     _settings = ("gamma", "alpha", "ignore_index")
     _function = staticmethod(focal_loss)

@@ -6,8 +6,10 @@ Dice (one ratio over all classes, weighted by 1/area²) are not of the Tversky f
 their own lines. Conventions (logits in, smoothing, per image, mean over classes) are in
 the subpackage docstring.
 
-Taught in the chapter on loss functions; the generalized Dice with its hand-written
-gradient (seed ``004``) is the chapter's ``torch.autograd.Function`` example.
+The generalized Dice with its hand-written gradient (seed ``004``) is its chapter's
+``torch.autograd.Function`` example.
+
+Chapters: book/loss_dice, book/loss_generalized_dice
 
 References:
     Milletari, Navab & Ahmadi, "V-Net: Fully Convolutional Neural Networks for Volumetric
@@ -66,6 +68,8 @@ def dice_loss(
             ``(N, H, W)`` in ``[0, K)``, shapes that disagree, negative ``smooth``.
 
     Source: Milletari et al. 2016; seed ``001``.
+
+    Chapter: book/loss_dice
     """
     if not squared:
         dice = tversky_per_class(logits, masks, alpha=0.5, beta=0.5, smooth=smooth,
@@ -140,6 +144,8 @@ def generalized_dice_loss(
             ``(N, H, W)`` in ``[0, K)``, shapes that disagree, negative ``smooth``.
 
     Source: Sudre et al. 2017; seed ``004`` (``dicePixelClassificationLayer``).
+
+    Chapter: book/loss_generalized_dice
     """
     smooth = check_number("smooth", smooth, low=0.0)
     probs, targets, _ = prepare(logits, masks, ignore_index=ignore_index)
@@ -149,7 +155,10 @@ def generalized_dice_loss(
 
 
 class DiceLoss(LossModule):
-    """Module form of :func:`dice_loss`."""
+    """Module form of :func:`dice_loss`.
+
+    Chapter: book/loss_dice
+    """
 
     _settings = ("squared", "smooth", "per_image", "include_background", "ignore_index")
     _function = staticmethod(dice_loss)
@@ -162,7 +171,10 @@ class DiceLoss(LossModule):
 
 
 class GeneralizedDiceLoss(LossModule):
-    """Module form of :func:`generalized_dice_loss`."""
+    """Module form of :func:`generalized_dice_loss`.
+
+    Chapter: book/loss_generalized_dice
+    """
 
     _settings = ("smooth", "per_image", "include_background", "ignore_index")
     _function = staticmethod(generalized_dice_loss)

@@ -29,7 +29,7 @@ more than the loss itself; :func:`signed_distance_map` therefore keeps the maps 
 images it has seen in a small least-recently-used cache (64 MiB, keyed by a hash of each
 mask's bytes), and the losses also accept precomputed ``dist_maps``.
 
-Taught in the chapter on loss functions (boundary-based losses).
+Chapter: book/loss_boundary
 
 References:
     Kervadec, Bouchtiba, Desrosiers, Granger, Dolz & Ben Ayed, "Boundary loss for highly
@@ -145,7 +145,9 @@ def signed_distance_map(
             ``[0, K)`` (or ``ignore_index``), ``num_classes`` not a positive int.
 
     Source: Kervadec et al. 2019 (φ_G, negative inside); seed ``002`` (boundary-based
-    losses). Taught in the chapter on loss functions.
+    losses).
+
+    Chapter: book/loss_boundary
     """
     if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
         raise ValueError(f"num_classes must be a positive int, got {num_classes!r}")

@@ -12,7 +12,7 @@ between. It is computed by sorting: with m sorted in decreasing order m_π(1) �
 so g (a function of the order and of the truth only) is the gradient of Δ̄ with respect
 to the sorted errors. The loss feeds it the soft errors m_i = |t_i − p_i| of the softmax.
 
-Taught in the chapter on loss functions (surrogates of IoU).
+Chapter: book/loss_lovasz
 
 References:
     Berman, Rannen Triki & Blaschko, "The Lovász-Softmax loss: A tractable surrogate for
@@ -132,6 +132,8 @@ def lovasz_softmax_loss(
             ``"present"``, ``"all"``.
 
     Source: Berman et al. 2018.
+
+    Chapter: book/loss_lovasz
     """
     if classes not in _CLASS_CHOICES:
         raise ValueError(f"classes must be one of {_CLASS_CHOICES}, got {classes!r}")
@@ -155,7 +157,10 @@ def lovasz_softmax_loss(
 
 
 class LovaszSoftmaxLoss(LossModule):
-    """Module form of :func:`lovasz_softmax_loss`."""
+    """Module form of :func:`lovasz_softmax_loss`.
+
+    Chapter: book/loss_lovasz
+    """
 
     _settings = ("per_image", "classes", "include_background", "ignore_index")
     _function = staticmethod(lovasz_softmax_loss)

@@ -6,7 +6,7 @@ the same Tversky code); the sensitivity-specificity loss is a weighted mean squa
 normalised separately over the pixels of a class and over the others. Conventions (logits
 in, smoothing, sums per image, mean over classes) are in the subpackage docstring.
 
-Taught in the chapter on loss functions (region-based losses).
+Chapters: book/loss_compound, book/loss_sensitivity_specificity
 
 References:
     Jadon, "A survey of loss functions for semantic segmentation", IEEE CIBCB 2020.
@@ -63,6 +63,8 @@ def log_cosh_dice_loss(
             ``(N, H, W)`` in ``[0, K)``, shapes that disagree, negative ``smooth``.
 
     Source: Jadon 2020; seed ``002``.
+
+    Chapter: book/loss_compound
     """
     dice = tversky_per_class(logits, masks, alpha=0.5, beta=0.5, smooth=smooth,
                              per_image=per_image, ignore_index=ignore_index)  # (R, K)
@@ -118,6 +120,8 @@ def sensitivity_specificity_loss(
             negative ``smooth``.
 
     Source: Brosch et al. 2015; seed ``002``.
+
+    Chapter: book/loss_sensitivity_specificity
     """
     r = check_number("r", r, low=0.0, high=1.0)
     smooth = check_number("smooth", smooth, low=0.0)
@@ -133,7 +137,10 @@ def sensitivity_specificity_loss(
 
 
 class LogCoshDiceLoss(LossModule):
-    """Module form of :func:`log_cosh_dice_loss`."""
+    """Module form of :func:`log_cosh_dice_loss`.
+
+    Chapter: book/loss_compound
+    """
 
     _settings = ("smooth", "per_image", "include_background", "ignore_index")
     _function = staticmethod(log_cosh_dice_loss)
@@ -146,7 +153,10 @@ class LogCoshDiceLoss(LossModule):
 
 
 class SensitivitySpecificityLoss(LossModule):
-    """Module form of :func:`sensitivity_specificity_loss` (background left out by default)."""
+    """Module form of :func:`sensitivity_specificity_loss` (background left out by default).
+
+    Chapter: book/loss_sensitivity_specificity
+    """
 
     _settings = ("r", "smooth", "per_image", "include_background", "ignore_index")
     _function = staticmethod(sensitivity_specificity_loss)

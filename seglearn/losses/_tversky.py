@@ -9,7 +9,7 @@ lives in :mod:`seglearn.losses._dice` with its V-Net and generalized variants.
 Conventions (logits in, smoothing, per image, mean over classes) are in the subpackage
 docstring.
 
-Taught in the chapter on loss functions (the α/β sliders).
+Chapters: book/loss_tversky, book/loss_focal_tversky
 
 References:
     Salehi, Erdogmus & Gholipour, "Tversky loss function for image segmentation using 3D
@@ -82,6 +82,8 @@ def tversky_loss(
             ``(N, H, W)`` in ``[0, K)``, shapes that disagree, negative α, β or s.
 
     Source: Salehi et al. 2017; seed ``000`` (``tverskyLoss``).
+
+    Chapter: book/loss_tversky
     """
     ti = tversky_per_class(logits, masks, alpha=alpha, beta=beta, smooth=smooth,
                            per_image=per_image, ignore_index=ignore_index)  # (R, K)
@@ -103,6 +105,8 @@ def jaccard_loss(
     in :func:`tversky_loss`. Returns a scalar tensor in ``[0, 1]``.
 
     Source: Salehi et al. 2017 (the α = β = 1 case); REFERENCE.md section 4.
+
+    Chapters: book/loss_tversky, book/loss_lovasz
     """
     return tversky_loss(logits, masks, alpha=1.0, beta=1.0, smooth=smooth, per_image=per_image,
                         include_background=include_background, ignore_index=ignore_index)
@@ -151,6 +155,8 @@ def focal_tversky_loss(
         TypeError, ValueError: as :func:`tversky_loss`, and γ ≤ 0.
 
     Source: Abraham & Khan 2019; seed ``002``.
+
+    Chapter: book/loss_focal_tversky
     """
     gamma = check_number("gamma", gamma, low=0.0, low_open=True)
     ti = tversky_per_class(logits, masks, alpha=alpha, beta=beta, smooth=smooth,
@@ -160,7 +166,10 @@ def focal_tversky_loss(
 
 
 class TverskyLoss(LossModule):
-    """Module form of :func:`tversky_loss` (α weights false positives, β false negatives)."""
+    """Module form of :func:`tversky_loss` (α weights false positives, β false negatives).
+
+    Chapter: book/loss_tversky
+    """
 
     _settings = ("alpha", "beta", "smooth", "per_image", "include_background", "ignore_index")
     _function = staticmethod(tversky_loss)
@@ -174,7 +183,10 @@ class TverskyLoss(LossModule):
 
 
 class JaccardLoss(LossModule):
-    """Module form of :func:`jaccard_loss`."""
+    """Module form of :func:`jaccard_loss`.
+
+    Chapters: book/loss_tversky, book/loss_lovasz
+    """
 
     _settings = ("smooth", "per_image", "include_background", "ignore_index")
     _function = staticmethod(jaccard_loss)
@@ -187,7 +199,10 @@ class JaccardLoss(LossModule):
 
 
 class FocalTverskyLoss(LossModule):
-    """Module form of :func:`focal_tversky_loss` (exponent 1/γ; our α/β convention)."""
+    """Module form of :func:`focal_tversky_loss` (exponent 1/γ; our α/β convention).
+
+    Chapter: book/loss_focal_tversky
+    """
 
     _settings = ("alpha", "beta", "gamma", "smooth", "per_image", "include_background",
                  "ignore_index")
