@@ -1,21 +1,26 @@
 """The book's structure: what nbval does not check about the committed chapters.
 
 nbval runs every chapter; these tests read the notebooks as files: that each is in the
-table of contents, installs the package on Colab from the repository the book names, is
-committed with its outputs, carries the chapter anatomy of DESIGN.md (Summary, Exercises,
-a cell nbval compares), and holds no control characters (a ``"\\frac"`` written in a
+table of contents, has a text source ``book/src/<chapter>.md`` whose cells it matches
+(jupytext pairs, see ``jupytext.toml``), installs the package on Colab from the repository
+the book names, is committed with its outputs and without live-widget state, carries the
+chapter anatomy of DESIGN.md (Summary, Exercises, a cell nbval compares, marked by the
+``nbval-check-output`` tag), and holds no control characters (a ``"\\frac"`` written in a
 non-raw Python string becomes a form feed and ``rac``).
 """
 
+import difflib
 import re
 from pathlib import Path
 
+import jupytext
 import nbformat
 import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = sorted((ROOT / "book").glob("*.ipynb"))
+SOURCES = sorted((ROOT / "book" / "src").glob("*.md"))
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
 
@@ -26,6 +31,40 @@ def _toc_files() -> list[str]:
 
 def _code_cells(nb) -> list:
     return [c for c in nb.cells if c.cell_type == "code" and c.source.strip()]
+
+
+def _text_source(path: Path) -> Path:
+    return path.parent / "src" / f"{path.stem}.md"
+
+
+def _cells(nb) -> list[tuple[str, str, list[str]]]:
+    """What the text source decides: each cell's type, source and tags."""
+    return [(c.cell_type, c.source, list(c.metadata.get("tags", []))) for c in nb.cells]
+
+
+def test_every_chapter_has_a_text_source_and_every_text_source_a_chapter():
+    notebooks, sources = {p.stem for p in CHAPTERS}, {p.stem for p in SOURCES}
+    assert notebooks - sources == set(), \
+        "chapters without a text source: create each with `jupytext --sync book/<chapter>.ipynb`"
+    assert sources - notebooks == set(), \
+        "text sources without a notebook: python scripts/execute_notebooks.py <chapter>"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_notebook_matches_its_text_source(path):
+    md = _text_source(path)
+    assert md.exists(), f"{path.stem} has no text source {md.relative_to(ROOT)}"
+    text, notebook = _cells(jupytext.read(md)), _cells(nbformat.read(path, as_version=4))
+    fix = (f"edit {md.relative_to(ROOT)}, then `python scripts/execute_notebooks.py "
+           f"{path.stem}` (add --no-execute if no code changed)")
+    assert len(text) == len(notebook), \
+        f"{len(text)} cells in the text source, {len(notebook)} in the notebook: {fix}"
+    for i, (t, n) in enumerate(zip(text, notebook, strict=True)):
+        if t != n:
+            diff = "\n".join(difflib.unified_diff(
+                n[1].splitlines(), t[1].splitlines(), "notebook", "text source", lineterm="", n=1))
+            raise AssertionError(f"cell {i} differs (type, tags: notebook {n[0]} {n[2]}, text "
+                                 f"{t[0]} {t[2]}):\n{diff}\n{fix}")
 
 
 def test_toc_and_chapter_files_agree():
@@ -49,7 +88,22 @@ def test_chapter_anatomy(path):
     markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     assert re.search(r"^## Summary\s*$", markdown, re.M)
     assert re.search(r"^## Exercises\s*$", markdown, re.M)
-    assert any(c.source.startswith("# NBVAL_CHECK_OUTPUT") for c in code)
+    assert "is not installed" in first and "git clone" in first, \
+        "the set-up cell must say what to do when the install fails (install from a clone)"
+    assert any("nbval-check-output" in c.metadata.get("tags", []) for c in code), \
+        "no cell is compared by nbval: tag one whose output is the same on every machine"
+    assert not any("NBVAL_" in c.source for c in code), \
+        "mark compared cells with the nbval-check-output tag, not a comment readers see"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_no_live_widget_state_is_committed(path):
+    nb = nbformat.read(path, as_version=4)
+    assert "widgets" not in nb.metadata, \
+        f"saved widget state: python scripts/execute_notebooks.py --no-execute {path.stem}"
+    live = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" for o in c.outputs
+            if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    assert not live, f"cells {live} hold live-widget outputs, which need a kernel"
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
@@ -57,7 +111,8 @@ def test_chapter_is_committed_executed(path):
     nb = nbformat.read(path, as_version=4)
     missing = [i for i, c in enumerate(nb.cells)
                if c.cell_type == "code" and c.source.strip() and c.execution_count is None]
-    assert not missing, f"cells {missing} have not run: python scripts/execute_notebooks.py {path}"
+    assert not missing, \
+        f"cells {missing} have not run: python scripts/execute_notebooks.py {path.stem}"
     errors = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"
               for o in c.outputs if o.output_type == "error"]
     assert not errors, f"cells {errors} were committed with an error"
