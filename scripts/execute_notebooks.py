@@ -17,7 +17,7 @@ For each chapter the notebook is rebuilt from its text source: its cells, their 
 the notebook's metadata come from the text (cell ids from the old notebook, so unchanged
 cells stay unchanged in the diff); then every output is cleared and the notebook runs top
 to bottom in a fresh kernel with ``book/`` as working directory. Nothing of the old
-notebook's outputs survives. Live widgets need a kernel, so their state is not saved
+notebook's outputs survives. Live widgets need a kernel, so their state is not kept
 and their outputs are dropped (the book shows the static sliders instead); progress bars
 are silenced (TQDM_DISABLE=1). A chapter that fails leaves its committed notebook as it
 was: the error is printed, the partly executed notebook is written to
@@ -143,7 +143,9 @@ def refresh(stem: str, timeout: int, execute: bool) -> float:
         timeout=timeout,
         kernel_name=nb.metadata.get("kernelspec", {}).get("name", "python3"),
         resources={"metadata": {"path": str(BOOK)}},
-        store_widget_state=False,
+        # Recorded, then dropped by strip_live_widgets: with store_widget_state=False,
+        # nbclient (0.11) raises a KeyError when a cell displays an ipywidgets Output.
+        store_widget_state=True,
         record_timing=False,
     )
     try:
