@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's book command: set up the environment (.venv, or $VENV), re-execute every
-# chapter against the current package (refreshing the committed outputs), and build the
+# chapter against the current package (each notebook rebuilt from its text source
+# book/src/<chapter>.md, then run: the committed outputs are refreshed), and build the
 # HTML book into _build/html. `--no-execute` builds from the committed outputs (CI does).
 set -euo pipefail
 cd "$(dirname "$0")/.."
