@@ -98,6 +98,8 @@ class ThresholdRule:
         foreground: the class index given to pixels above the cut (1 … K-1).
         num_classes: K.
         fit_mean_iou: MeanIoU on the split it was fitted on.
+
+    Chapter: book/dilated_segmentation
     """
 
     rule: str
@@ -121,6 +123,8 @@ def all_background(images: torch.Tensor) -> torch.Tensor:
 
     Raises:
         TypeError, ValueError: images that are not a float ``(N, C, H, W)`` tensor.
+
+    Chapter: book/dilated_segmentation
     """
     check_images(images)
     n, _, h, w = images.shape
@@ -151,6 +155,8 @@ def fit_threshold(
     Raises:
         TypeError, ValueError: bad tensors, shapes that disagree, an unknown rule,
             ``num_classes`` < 2 or ``foreground`` outside 1 … K-1.
+
+    Chapter: book/dilated_segmentation
     """
     if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
         raise ValueError(f"num_classes must be an int >= 2, got {num_classes!r}")
@@ -211,6 +217,8 @@ def threshold_baseline(
 
     Raises:
         TypeError, ValueError: as :func:`fit_threshold` and the metrics.
+
+    Chapter: book/dilated_segmentation
     """
     fitted = fit_threshold(*fit_data, num_classes=num_classes, rule=rule)
     images, masks = eval_data
