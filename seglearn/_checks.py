@@ -50,6 +50,16 @@ def check_images(images: torch.Tensor, *, name: str = "images") -> None:
         raise ValueError(f"{name} must be floating point in [0, 1], got {_describe(images)}")
 
 
+#: The integer dtypes a label map may have; every computation converts to int64 first, so
+#: that ``K * K`` bins and ``ignore_index=-100`` cannot overflow or wrap (a uint8 map holds
+#: -100 as 156). uint64 is left out: its values above 2**63 - 1 have no int64 equivalent.
+MASK_DTYPES = tuple(
+    d for d in (torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64,
+                getattr(torch, "uint16", None), getattr(torch, "uint32", None))
+    if d is not None
+)
+
+
 def check_masks(
     masks: torch.Tensor,
     num_classes: int | None = None,
@@ -58,25 +68,36 @@ def check_masks(
     name: str = "masks",
     ndim: int = 3,
 ) -> None:
-    """Masks: int64 ``(N, H, W)`` (or ``ndim`` dims) of class indices in ``[0, num_classes)``.
+    """Masks: integer ``(N, H, W)`` (or ``ndim`` dims) class indices in ``[0, num_classes)``.
+
+    Any dtype of :data:`MASK_DTYPES` is accepted (uint8, int8, int16, int32, int64, and
+    uint16/uint32 where torch has them); the range test runs in int64, so that an
+    ``ignore_index`` of -100 never matches a uint8 value of 156. The value test (it reads
+    values back from the device) is skipped inside :func:`value_checks_skipped`.
 
     Raises:
-        TypeError: not a tensor.
-        ValueError: wrong number of dimensions, a non-integer dtype, or a value outside
-            ``[0, num_classes)`` other than ``ignore_index``.
+        TypeError: not a tensor, or ``ignore_index`` not an int.
+        ValueError: wrong number of dimensions, a non-integer dtype (float, bool, complex,
+            uint64), or a value outside ``[0, num_classes)`` other than ``ignore_index``.
     """
     if not isinstance(masks, torch.Tensor):
         raise TypeError(f"{name} must be a torch.Tensor, got {type(masks).__name__}")
     if masks.dim() != ndim:
         shape = "(N, H, W)" if ndim == 3 else "(H, W)"
         raise ValueError(f"{name} must have shape {shape}, got {_describe(masks)}")
-    if masks.is_floating_point() or masks.dtype == torch.bool or masks.is_complex():
+    if masks.dtype not in MASK_DTYPES:
         raise ValueError(
-            f"{name} must hold integer class indices (torch.int64), got {_describe(masks)}; "
-            "convert probabilities with argmax(dim=1) and label images with a class table"
+            f"{name} must hold integer class indices (torch.int64 or another integer "
+            f"dtype except uint64), got {_describe(masks)}; convert probabilities with "
+            "argmax(dim=1) and label images with a class table"
         )
+    if ignore_index is not None and (
+        isinstance(ignore_index, bool) or not isinstance(ignore_index, int)
+    ):
+        raise TypeError(f"ignore_index must be an int or None, got {ignore_index!r}")
     if num_classes is not None and masks.numel() > 0 and value_checks_enabled():
-        valid = masks if ignore_index is None else masks[masks != ignore_index]
+        wide = masks.long()  # int64: no wrap-around in the comparison, min/max for every dtype
+        valid = wide if ignore_index is None else wide[wide != ignore_index]
         if valid.numel() > 0:
             lo, hi = int(valid.min()), int(valid.max())
             if lo < 0 or hi >= num_classes:
@@ -125,13 +146,21 @@ def check_logits_masks(
 
 
 def check_label_maps(preds: torch.Tensor, masks: torch.Tensor, num_classes: int) -> None:
-    """Predicted and true label maps: int ``(N, H, W)`` of the same shape, in ``[0, K)``."""
+    """Predicted and true label maps: integer ``(N, H, W)``, same shape and device, in ``[0, K)``.
+
+    The two may have different integer dtypes (e.g. uint8 truth read from PNG files and
+    int64 predictions); callers compute in int64.
+    """
     check_masks(preds, num_classes, name="preds")
     check_masks(masks, num_classes, name="masks")
     if preds.shape != masks.shape:
         raise ValueError(
             f"preds and masks must have the same shape, got {tuple(preds.shape)} "
             f"and {tuple(masks.shape)}"
+        )
+    if preds.device != masks.device:
+        raise ValueError(
+            f"preds and masks must be on the same device, got {preds.device} and {masks.device}"
         )
 
 

@@ -34,6 +34,8 @@ skipped by every mean in :mod:`seglearn.metrics`, as MATLAB does.
 
 Erosion and distances come from :mod:`scipy.ndimage` (``binary_erosion`` with
 ``border_value=0`` and ``distance_transform_edt``).
+
+Chapter: book/metrics
 """
 
 from __future__ import annotations
@@ -44,7 +46,9 @@ import numpy as np
 import torch
 from scipy import ndimage
 
-__all__ = ["bf_score", "boundary", "default_theta"]
+from ._checks import check_label_maps
+
+__all__ = ["bf_score", "bf_scores", "boundary", "default_theta"]
 
 # The 4-connected cross: a pixel stays in the eroded mask only if it and its four edge
 # neighbours are all inside the region.
@@ -60,6 +64,8 @@ def default_theta(height: int, width: int) -> float:
 
     Returns:
         θ = 0.0075 · sqrt(H² + W²); about 0.339 px for 32×32 images.
+
+    Chapter: book/metrics
     """
     return 0.0075 * math.hypot(height, width)
 
@@ -106,6 +112,8 @@ def boundary(mask: torch.Tensor | np.ndarray) -> torch.Tensor:
     Raises:
         TypeError: ``mask`` is neither a tensor nor an array.
         ValueError: not 2-D, or values other than 0/1 (floats are rejected).
+
+    Chapter: book/metrics
     """
     return torch.from_numpy(_boundaries(_as_bool_map(mask, "mask")))
 
@@ -164,7 +172,8 @@ def bf_score(
         ValueError: not 2-D, shapes differ, values other than 0/1, or ``theta`` <= 0.
 
     Source: Csurka et al., BMVC 2013; MATLAB ``bfscore`` / ``evaluateSemanticSegmentation``.
-    Taught in *Evaluating segmentation: MATLAB's metrics*.
+
+    Chapter: book/metrics
     """
     p = _as_bool_map(pred, "pred")
     t = _as_bool_map(target, "target")
@@ -174,19 +183,50 @@ def bf_score(
     return _bf_from_boundaries(_boundaries(p), _boundaries(t), th * th)
 
 
-def _bf_scores(preds: np.ndarray, masks: np.ndarray, num_classes: int, theta: float | None):
-    """BF for every (image, class): label maps ``(N, H, W)`` -> float64 ``(N, K)``.
+def bf_scores(
+    preds: torch.Tensor,
+    masks: torch.Tensor,
+    *,
+    num_classes: int,
+    theta: float | None = None,
+) -> torch.Tensor:
+    """BF score of every (image, class) pair of two stacks of label maps.
 
-    Boundaries are eroded for the whole stack at once; the distance transforms run only for
-    the (image, class) pairs where both boundaries are non-empty.
+    ``out[i, c]`` is :func:`bf_score` of ``preds[i] == c`` against ``masks[i] == c``;
+    :func:`seglearn.metrics.evaluate_semantic_segmentation` averages it into MATLAB's
+    class and image BF scores. Boundaries are eroded for the whole stack at once; the
+    distance transforms run only where both boundaries are non-empty.
+
+    Args:
+        preds: predicted label maps ``(N, H, W)``, any integer dtype, in ``[0, K)``.
+        masks: true label maps, same shape (dtype may differ), in ``[0, K)``.
+        num_classes: K.
+        theta: distance tolerance in pixels, > 0; default 0.0075 · sqrt(H² + W²) (MATLAB).
+
+    Returns:
+        float64 ``(N, K)`` on the CPU, values in [0, 1]; NaN where the predicted or the
+        true boundary of that class is empty.
+
+    Raises:
+        TypeError: an argument is not a tensor, or ``theta`` is not a number.
+        ValueError: shapes differ, not 3-D, non-integer dtype, labels outside ``[0, K)``,
+            ``num_classes`` not a positive int, ``theta`` <= 0.
+
+    Source: Csurka et al., BMVC 2013; MATLAB ``evaluateSemanticSegmentation``.
+
+    Chapter: book/metrics
     """
-    n, h, w = preds.shape
+    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
+        raise ValueError(f"num_classes must be a positive int, got {num_classes!r}")
+    check_label_maps(preds, masks, num_classes)
+    p, t = preds.cpu().numpy(), masks.cpu().numpy()  # (N, H, W), any integer dtype
+    n, h, w = p.shape
     theta_sq = _check_theta(theta, h, w) ** 2
     out = np.full((n, num_classes), np.nan)
     for c in range(num_classes):
-        pred_b = _boundaries(preds == c)  # (N, H, W)
-        true_b = _boundaries(masks == c)  # (N, H, W)
+        pred_b = _boundaries(p == c)  # (N, H, W)
+        true_b = _boundaries(t == c)  # (N, H, W)
         both = pred_b.any(axis=(1, 2)) & true_b.any(axis=(1, 2))
         for i in np.flatnonzero(both):
             out[i, c] = _bf_from_boundaries(pred_b[i], true_b[i], theta_sq)
-    return out
+    return torch.from_numpy(out)

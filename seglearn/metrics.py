@@ -23,6 +23,12 @@ never 0 or 1 — Accuracy(c) when class c is absent from the truth; IoU(c) when 
 from both truth and prediction (a class predicted but absent from the truth has IoU 0);
 BF when the predicted or the true boundary is empty. Every mean skips NaNs, and is NaN
 only when all its terms are. A class absent from the truth has weight 0 in WeightedIoU.
+
+Label maps may have any integer dtype (uint8 as read from PNG files, int8 … int64; preds
+and masks may differ): every count is made in int64, so ``K * K`` bins cannot overflow
+(a uint8 computation of ``mask * K + pred`` wraps once K >= 16).
+
+Chapter: book/metrics
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ from dataclasses import dataclass
 import torch
 
 from ._checks import check_label_maps
-from .bfscore import _bf_scores, bf_score
+from .bfscore import bf_score, bf_scores
 
 __all__ = [
     "confusion_matrix",
@@ -58,7 +64,8 @@ def _confusion_per_image(preds: torch.Tensor, masks: torch.Tensor, k: int) -> to
     """One bincount for all images: int64 ``(N, K, K)``, rows true, columns predicted."""
     n = masks.shape[0]
     image = torch.arange(n, device=masks.device).view(n, 1, 1)  # (N, 1, 1)
-    flat = (image * (k * k) + masks * k + preds).reshape(-1)  # (N*H*W,)
+    # int64 before any arithmetic: uint8 maps would wrap at 256, int8 ones at 128
+    flat = (image * (k * k) + masks.long() * k + preds.long()).reshape(-1)  # (N*H*W,)
     return torch.bincount(flat, minlength=n * k * k).view(n, k, k)  # (N, K, K)
 
 
@@ -66,8 +73,9 @@ def confusion_matrix(preds: torch.Tensor, masks: torch.Tensor, num_classes: int)
     """Confusion matrix over all pixels of all images.
 
     Args:
-        preds: predicted label maps, int64 ``(N, H, W)`` in ``[0, num_classes)``.
-        masks: true label maps, int64 ``(N, H, W)`` in ``[0, num_classes)``.
+        preds: predicted label maps ``(N, H, W)`` in ``[0, num_classes)``, any integer
+            dtype (uint8 … int64).
+        masks: true label maps ``(N, H, W)`` in ``[0, num_classes)``, any integer dtype.
         num_classes: K.
 
     Returns:
@@ -77,13 +85,17 @@ def confusion_matrix(preds: torch.Tensor, masks: torch.Tensor, num_classes: int)
 
     Raises:
         TypeError: an argument is not a tensor.
-        ValueError: shapes differ, not 3-D, float/bool dtype, labels outside ``[0, K)``.
+        ValueError: shapes or devices differ, not 3-D, float/bool dtype, labels outside
+            ``[0, K)``, ``num_classes`` not a positive int.
 
-    Taught in *Evaluating segmentation: MATLAB's metrics*.
+    Source: torchvision's reference ``bincount`` confusion matrix; MATLAB's
+    ``ConfusionMatrix`` orientation.
+
+    Chapter: book/metrics
     """
     k = _check_num_classes(num_classes)
     check_label_maps(preds, masks, k)
-    flat = (masks * k + preds).reshape(-1)  # (N*H*W,)
+    flat = (masks.long() * k + preds.long()).reshape(-1)  # (N*H*W,) int64: cannot wrap
     return torch.bincount(flat, minlength=k * k).view(k, k)  # (K, K)
 
 
@@ -96,8 +108,8 @@ def precision_recall(
     recall = CM[c, c] / row_c (MATLAB's class Accuracy). NaN when the denominator is 0.
 
     Args:
-        preds: predicted label maps, int64 ``(N, H, W)`` in ``[0, num_classes)``.
-        masks: true label maps, int64 ``(N, H, W)`` in ``[0, num_classes)``.
+        preds: predicted label maps ``(N, H, W)`` in ``[0, num_classes)``, any integer dtype.
+        masks: true label maps ``(N, H, W)`` in ``[0, num_classes)``, any integer dtype.
         num_classes: K.
         cls: the class c (default 1, the triangle).
 
@@ -106,10 +118,15 @@ def precision_recall(
 
     Raises:
         ValueError: as :func:`confusion_matrix`, or ``cls`` outside ``[0, K)``.
+
+    Source: REFERENCE.md section 3 (MATLAB's class Accuracy is the recall).
+
+    Chapter: book/metrics
     """
-    cm = confusion_matrix(preds, masks, num_classes).double()
-    if isinstance(cls, bool) or not isinstance(cls, int) or not 0 <= cls < num_classes:
-        raise ValueError(f"cls must be an int in [0, {num_classes}), got {cls!r}")
+    k = _check_num_classes(num_classes)
+    if isinstance(cls, bool) or not isinstance(cls, int) or not 0 <= cls < k:
+        raise ValueError(f"cls must be an int in [0, {k}), got {cls!r}")
+    cm = confusion_matrix(preds, masks, k).double()
     tp = float(cm[cls, cls])
     col, row = float(cm[:, cls].sum()), float(cm[cls].sum())
     return (tp / col if col else math.nan), (tp / row if row else math.nan)
@@ -178,6 +195,8 @@ class SegmentationMetrics:
         class_names: K names, in class-index order.
         bf_score_computed: whether the BF columns hold values (else they are all NaN and the
             tables leave them out, as MATLAB shows only the selected metrics).
+
+    Chapter: book/metrics
     """
 
     global_accuracy: float
@@ -249,9 +268,11 @@ def evaluate_semantic_segmentation(
     """MATLAB's ``evaluateSemanticSegmentation`` on hard label maps.
 
     Args:
-        preds: predicted label maps, int64 ``(N, H, W)`` in ``[0, num_classes)`` (e.g.
-            ``logits.argmax(1)`` or :func:`seglearn.train.segment`); any device.
-        masks: true label maps, int64 ``(N, H, W)``, same shape.
+        preds: predicted label maps ``(N, H, W)`` in ``[0, num_classes)`` (e.g.
+            ``logits.argmax(1)`` or :func:`seglearn.train.segment`), any integer dtype;
+            any device.
+        masks: true label maps ``(N, H, W)``, same shape and device, any integer dtype
+            (uint8 label maps read from PNG files give the same result as int64).
         num_classes: K.
         class_names: K names for the tables; default ``["background", "triangle"]`` when
             K = 2 (the package's class order), else ``class0 ...``.
@@ -265,11 +286,12 @@ def evaluate_semantic_segmentation(
 
     Raises:
         TypeError: an argument is not a tensor.
-        ValueError: shapes differ, not 3-D, float/bool dtype, labels outside ``[0, K)``,
-            no pixels, wrong number of class names, ``theta`` <= 0.
+        ValueError: shapes or devices differ, not 3-D, float/bool dtype, labels outside
+            ``[0, K)``, no pixels, wrong number of class names, ``theta`` <= 0.
 
     Source: MATLAB Computer Vision Toolbox documentation; Csurka et al., BMVC 2013 (BF).
-    Taught in *Evaluating segmentation: MATLAB's metrics*.
+
+    Chapter: book/metrics
     """
     k = _check_num_classes(num_classes)
     check_label_maps(preds, masks, k)
@@ -283,9 +305,7 @@ def evaluate_semantic_segmentation(
     n = masks.shape[0]
     bf = torch.full((n, k), math.nan, dtype=torch.float64)  # (N, K)
     if bf_score:
-        bf = torch.from_numpy(
-            _bf_scores(preds.cpu().numpy(), masks.cpu().numpy(), k, theta)
-        )  # (N, K)
+        bf = bf_scores(preds, masks, num_classes=k, theta=theta)  # (N, K)
     image_bf = bf.nanmean(1)  # (N,) NaN where every class is NaN
     row = cm.sum(1, keepdim=True).double()  # (K, 1)
     return SegmentationMetrics(

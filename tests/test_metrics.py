@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import torch
 
-from seglearn.bfscore import bf_score, boundary, default_theta
+from seglearn.bfscore import bf_score, bf_scores, boundary, default_theta
 from seglearn.metrics import (
     SegmentationMetrics,
     confusion_matrix,
@@ -332,3 +332,90 @@ def test_tables_use_matlab_names_and_five_decimals():
         PRED_3x3, MASK_3x3, num_classes=2, class_names=["bg", "tri"]
     )
     assert named.class_metrics_table().splitlines()[-1].split()[0] == "tri"
+
+
+# ---------------------------------------------------------------- integer dtypes
+
+INT_DTYPES = [torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64] + [
+    d for d in (getattr(torch, "uint16", None), getattr(torch, "uint32", None)) if d is not None
+]
+
+
+def _voc_like(k=21, n=4, size=16, seed=0):
+    """Label maps with K = 21 classes (PASCAL VOC), every class present, noisy predictions."""
+    g = torch.Generator().manual_seed(seed)
+    masks = torch.randint(0, k, (n, size, size), generator=g)
+    preds = torch.where(torch.rand(n, size, size, generator=g) < 0.6, masks,
+                        torch.randint(0, k, (n, size, size), generator=g))
+    return preds, masks
+
+
+def _brute_iou(cm):
+    """Class IoU from a confusion matrix (list of lists) by loops; NaN when the union is 0."""
+    k = len(cm)
+    out = []
+    for c in range(k):
+        tp = cm[c][c]
+        union = sum(cm[c]) + sum(cm[t][c] for t in range(k)) - tp
+        out.append(tp / union if union else math.nan)
+    return out
+
+
+def test_uint8_arithmetic_would_overflow_on_this_data():
+    # the trap the int64 conversion avoids: 20 * 21 + 20 = 440 wraps in uint8
+    preds, masks = _voc_like()
+    wrapped = (masks.to(torch.uint8) * 21 + preds.to(torch.uint8)).long()
+    assert not torch.equal(wrapped, masks * 21 + preds)
+
+
+@pytest.mark.parametrize("dtype", INT_DTYPES, ids=str)
+def test_confusion_matrix_any_integer_dtype_equals_brute_force(dtype):
+    preds, masks = _voc_like()
+    cm = confusion_matrix(preds.to(dtype), masks.to(dtype), 21)
+    assert cm.dtype == torch.int64
+    assert torch.equal(cm, _brute_confusion(preds, masks, 21))
+    # mixed dtypes: uint8 truth from a PNG file, int64 predictions from argmax
+    assert torch.equal(confusion_matrix(preds, masks.to(dtype), 21), cm)
+
+
+@pytest.mark.parametrize("dtype", INT_DTYPES, ids=str)
+def test_evaluate_any_integer_dtype_gives_the_int64_result(dtype):
+    preds, masks = _voc_like()
+    ref = evaluate_semantic_segmentation(preds, masks, num_classes=21)
+    r = evaluate_semantic_segmentation(preds.to(dtype), masks.to(dtype), num_classes=21)
+    assert r.as_dict() == pytest.approx(ref.as_dict(), nan_ok=True)
+    assert torch.equal(r.confusion_matrix, ref.confusion_matrix)
+    for key in ("Accuracy", "IoU", "MeanBFScore"):
+        torch.testing.assert_close(r.class_metrics[key], ref.class_metrics[key], equal_nan=True)
+    for key, value in ref.image_metrics.items():
+        torch.testing.assert_close(r.image_metrics[key], value, equal_nan=True)
+    assert str(r) == str(ref)
+    # and the int64 result is the brute-force one
+    iou = _brute_iou(_brute_confusion(preds, masks, 21).tolist())
+    assert r.class_metrics["IoU"].tolist() == pytest.approx(iou)
+    assert r.mean_iou == pytest.approx(sum(iou) / 21)
+    p, rc = precision_recall(preds.to(dtype), masks.to(dtype), num_classes=21, cls=20)
+    assert (p, rc) == precision_recall(preds, masks, num_classes=21, cls=20)
+
+
+def test_bf_scores_is_bf_score_per_image_and_class():
+    preds, masks = _voc_like(k=3, n=3, size=10, seed=4)
+    table = bf_scores(preds.to(torch.uint8), masks.to(torch.int16), num_classes=3, theta=1.5)
+    assert table.shape == (3, 3) and table.dtype == torch.float64
+    for i in range(3):
+        for c in range(3):
+            ref = _brute_bf((preds[i] == c).numpy(), (masks[i] == c).numpy(), 1.5)
+            assert table[i, c].item() == pytest.approx(ref, nan_ok=True)
+
+
+def test_label_maps_that_no_dtype_can_rescue_raise():
+    preds, masks = _voc_like(k=2)
+    if hasattr(torch, "uint64"):
+        with pytest.raises(ValueError, match="uint64"):
+            confusion_matrix(preds.to(torch.uint64), masks, 2)
+    with pytest.raises(ValueError, match=r"preds values must lie in \[0, 2\)"):
+        confusion_matrix(preds.to(torch.int8) - 3, masks, 2)
+    with pytest.raises(ValueError, match="num_classes"):
+        bf_scores(preds, masks, num_classes=2.0)
+    with pytest.raises(ValueError, match="same shape"):
+        bf_scores(preds, masks[:, :3], num_classes=2)
