@@ -3,22 +3,33 @@
 MATLAB ships 200 training and 100 test images, 32×32 grayscale, one noisy triangle each,
 with label PNGs holding 255 for triangle pixels and 0 for background (seed ``000``; the
 chapter *Semantic segmentation with dilated convolutions* teaches this module). Here the
-images are generated, so the book downloads nothing:
+images are generated, so the book downloads nothing; a validation split of 100 images
+(its own random stream: train and test are the same files with or without it) is where
+chapters choose their settings:
 
-- :func:`make_triangle_dataset` writes MATLAB's folder layout as PNG files;
-- :class:`SegmentationFolder` reads such folders (``imageDatastore`` + ``pixelLabelDatastore``);
+- :func:`make_triangle_dataset` writes MATLAB's folder layout as PNG files (and refuses
+  to mix them with files already there);
+- :class:`SegmentationFolder` reads such folders (``imageDatastore`` + ``pixelLabelDatastore``)
+  and real data sets' label files: palette PNGs (VOC), 16-bit values, RGB colour codes;
 - :func:`load_triangles` gives the same data as tensors, from disk or straight from memory;
 - :func:`count_each_label` and :func:`class_weights` are ``countEachLabel`` and the
   inverse / median frequency weights of the class-imbalance chapter;
-- :func:`augment_pair` flips and rotates an image and its mask together (torchvision).
+- :func:`augment_pair` flips and rotates an image and its mask together.
+
+Label maps may have any integer dtype (uint8 from PNG files, int64 from the package);
+every count is made in int64.
 
 Calibration (measured, see the first chapter): the mean foreground fraction is about 5 %
 (MATLAB: 5.04 % train, about 4.6 % test).
+
+Chapter: book/dilated_segmentation
 """
 
 from __future__ import annotations
 
-import math
+import os
+import shutil
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,8 +38,21 @@ import numpy as np
 import torch
 from PIL import Image
 
-from ._checks import check_images, check_masks
-from ._folder import SegmentationFolder, _labels_to_masks
+from ._augment import augment_pair
+from ._checks import check_masks
+from ._folder import SegmentationFolder
+from ._label_files import labels_to_masks
+from ._triangles import (
+    DEFAULT_CONFIG,
+    SPLIT_FOLDERS,
+    SPLIT_SIZES,
+    TriangleConfig,
+    check_count,
+    check_seed,
+    check_split,
+    make_triangle,
+    make_triangle_arrays,
+)
 
 __all__ = [
     "TRIANGLE_CLASSES",
@@ -48,170 +72,141 @@ __all__ = [
 #: Index order here is the class index order of the masks (0 = background, 1 = triangle).
 TRIANGLE_CLASSES: dict[str, int] = {"background": 0, "triangle": 255}
 
-_SPLITS = {"train": ("trainingImages", "trainingLabels"), "test": ("testImages", "testLabels")}
 
-
-@dataclass(frozen=True)
-class TriangleConfig:
-    """How a triangle image is drawn (defaults are the calibrated book settings).
-
-    Attributes:
-        size: image side in pixels.
-        area: (min, max) triangle area in pixels, sampled uniformly.
-        min_angle: smallest interior angle in degrees (rejects slivers).
-        contrast: (min, max) intensity step from background to triangle, in [0, 1].
-        background: (min, max) background intensity.
-        noise: standard deviation of the additive Gaussian noise (intensity units).
-        supersample: sub-pixels per side used to anti-alias the triangle's edges.
-    """
-
-    size: int = 32
-    area: tuple[float, float] = (18.0, 90.0)
-    min_angle: float = 20.0
-    contrast: tuple[float, float] = (0.3, 0.7)
-    background: tuple[float, float] = (0.15, 0.35)
-    noise: float = 0.08
-    supersample: int = 4
-
-
-def _inside(px: np.ndarray, py: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """Points (px, py) inside the triangle with vertices v (3, 2), edges included."""
-    d = []
-    for i in range(3):
-        (x1, y1), (x2, y2) = v[i], v[(i + 1) % 3]
-        d.append((px - x2) * (y1 - y2) - (x1 - x2) * (py - y2))
-    d = np.stack(d)
-    return np.all(d >= 0, axis=0) | np.all(d <= 0, axis=0)
-
-
-def _angles(v: np.ndarray) -> np.ndarray:
-    out = []
-    for i in range(3):
-        a, b = v[(i + 1) % 3] - v[i], v[(i + 2) % 3] - v[i]
-        cos = np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b) + 1e-12)
-        out.append(math.degrees(math.acos(np.clip(cos, -1.0, 1.0))))
-    return np.array(out)
-
-
-def _random_vertices(rng: np.random.Generator, cfg: TriangleConfig) -> np.ndarray:
-    """Vertices (3, 2) in pixel coordinates of a random triangle that fits the image."""
-    while True:
-        angles = np.sort(rng.uniform(0, 2 * math.pi, 3))
-        radii = rng.uniform(0.6, 1.0, 3)
-        v = np.stack([radii * np.cos(angles), radii * np.sin(angles)], axis=1)
-        if _angles(v).min() < cfg.min_angle:
-            continue
-        (ax, ay), (bx, by) = v[1] - v[0], v[2] - v[0]
-        area = 0.5 * abs(ax * by - ay * bx)
-        v = v * math.sqrt(rng.uniform(*cfg.area) / area)
-        lo, hi = v.min(0), v.max(0)
-        margin = 1.0
-        room = cfg.size - 2 * margin - (hi - lo)
-        if np.any(room <= 0):
-            continue
-        return v - lo + margin + rng.uniform(0, 1, 2) * room
-
-
-def make_triangle(
-    rng: np.random.Generator, cfg: TriangleConfig = TriangleConfig()
-) -> tuple[np.ndarray, np.ndarray]:
-    """Draw one noisy triangle.
-
-    Args:
-        rng: a NumPy random generator (the only source of randomness).
-        cfg: drawing settings.
-
-    Returns:
-        ``(image, label)``: uint8 ``(size, size)`` arrays; the image in 0..255, the label
-        255 on pixels whose centre lies inside the triangle and 0 elsewhere (MATLAB's
-        values).
-    """
-    v = _random_vertices(rng, cfg)
-    s, k = cfg.size, cfg.supersample
-    centres = np.arange(s) + 0.5
-    label = _inside(centres[None, :], centres[:, None], v)
-    sub = (np.arange(s * k) + 0.5) / k
-    coverage = _inside(sub[None, :], sub[:, None], v).reshape(s, k, s, k).mean(axis=(1, 3))
-    bg = rng.uniform(*cfg.background)
-    image = bg + rng.uniform(*cfg.contrast) * coverage + rng.normal(0, cfg.noise, (s, s))
-    image = np.clip(np.round(image * 255), 0, 255).astype(np.uint8)
-    return image, np.where(label, 255, 0).astype(np.uint8)
-
-
-def _split_rng(split: str, seed: int) -> np.random.Generator:
-    if split not in _SPLITS:
-        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
-    train_seq, test_seq = np.random.SeedSequence(seed).spawn(2)
-    return np.random.default_rng(train_seq if split == "train" else test_seq)
-
-
-def make_triangle_arrays(
-    split: str, num: int, *, seed: int = 0, config: TriangleConfig = TriangleConfig()
-) -> tuple[np.ndarray, np.ndarray]:
-    """``num`` triangles of one split as uint8 arrays ``(num, size, size)`` (image, label).
-
-    Train and test come from independent streams of the same ``seed``; the first ``n``
-    images of a split do not depend on ``num``.
-    """
-    rng = _split_rng(split, seed)
-    pairs = [make_triangle(rng, config) for _ in range(num)]
-    return np.stack([p[0] for p in pairs]), np.stack([p[1] for p in pairs])
+def _owned(root: Path) -> list[Path]:
+    return [root / d for pair in SPLIT_FOLDERS.values() for d in pair]
 
 
 def make_triangle_dataset(
-    root: str | Path,
+    root: str | os.PathLike,
     *,
     num_train: int = 200,
+    num_val: int = 100,
     num_test: int = 100,
     seed: int = 0,
-    config: TriangleConfig = TriangleConfig(),
+    config: TriangleConfig = DEFAULT_CONFIG,
+    overwrite: bool = False,
 ) -> Path:
     """Write MATLAB's ``triangleImages`` layout under ``root`` and return ``root``.
 
-    Creates ``trainingImages/``, ``trainingLabels/``, ``testImages/`` and ``testLabels/``
-    holding ``image_001.png`` … (8-bit grayscale) and label PNGs with 255 = triangle,
-    0 = background. The same seed gives byte-identical files.
+    Creates ``trainingImages/``, ``trainingLabels/``, ``validationImages/``,
+    ``validationLabels/``, ``testImages/`` and ``testLabels/`` holding ``image_001.png`` …
+    (8-bit grayscale) and label PNGs with 255 = triangle, 0 = background (a split with
+    0 images gets no folders). The same seed gives byte-identical files; the training and
+    test files do not depend on ``num_val``.
+
+    Nothing is mixed or lost: every argument is checked and every image generated before
+    the first file is written; a non-empty ``root`` is refused unless ``overwrite=True``,
+    which deletes the six folders above (only those: other files in ``root`` stay) and
+    writes new ones. The files are written to a hidden folder in ``root`` and moved into
+    place at the end, so a failure leaves no half-written split.
+
+    Args:
+        root: the folder to write (created if missing).
+        num_train, num_val, num_test: images per split, ints >= 0, not all 0.
+        seed: data-set seed, an int >= 0.
+        config: drawing settings.
+        overwrite: replace this function's folders in a non-empty ``root``.
+
+    Raises:
+        TypeError: an argument of the wrong type.
+        ValueError: a negative count, all counts 0, a negative seed.
+        FileExistsError: ``root`` is not empty and ``overwrite`` is False, or ``root``
+            (or one of the six folders, with ``overwrite``) is a file or a link.
+
+    Chapter: book/dilated_segmentation
     """
+    if not isinstance(root, (str, os.PathLike)):
+        raise TypeError(f"root must be a path (str or pathlib.Path), got {type(root).__name__}")
+    counts = {"train": check_count("num_train", num_train), "val": check_count("num_val", num_val),
+              "test": check_count("num_test", num_test)}
+    if not any(counts.values()):
+        raise ValueError("num_train, num_val and num_test are all 0: nothing to write")
+    seed = check_seed(seed)
+    if not isinstance(config, TriangleConfig):
+        raise TypeError(f"config must be a TriangleConfig, got {type(config).__name__}")
+    if not isinstance(overwrite, bool):
+        raise TypeError(f"overwrite must be True or False, got {overwrite!r}")
     root = Path(root)
-    for split, num in (("train", num_train), ("test", num_test)):
-        images, labels = make_triangle_arrays(split, num, seed=seed, config=config)
-        image_dir, label_dir = (root / d for d in _SPLITS[split])
-        image_dir.mkdir(parents=True, exist_ok=True)
-        label_dir.mkdir(parents=True, exist_ok=True)
-        for i, (image, label) in enumerate(zip(images, labels, strict=True), start=1):
-            Image.fromarray(image, mode="L").save(image_dir / f"image_{i:03d}.png")
-            Image.fromarray(label, mode="L").save(label_dir / f"image_{i:03d}.png")
+    if root.exists() and not root.is_dir():
+        raise FileExistsError(f"root {root} exists and is not a folder")
+    if root.is_dir() and any(root.iterdir()):
+        if not overwrite:
+            found = sorted(p.name for p in root.iterdir())
+            raise FileExistsError(
+                f"{root} is not empty (it holds {found[:5]}{' ...' if len(found) > 5 else ''}); "
+                "writing there would mix two data sets. Choose an empty folder, or pass "
+                "overwrite=True to replace this function's folders "
+                f"({', '.join(p.name for p in _owned(root))})"
+            )
+        odd = [p for p in _owned(root) if p.is_symlink() or (p.exists() and not p.is_dir())]
+        if odd:
+            raise FileExistsError(f"will not delete {odd}: not plain folders")
+    data = {s: make_triangle_arrays(s, n, seed=seed, config=config)
+            for s, n in counts.items() if n}  # all generated before any file is written
+
+    root.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".triangles-", dir=root))
+    try:
+        for split, (images, labels) in data.items():
+            image_dir, label_dir = (staging / d for d in SPLIT_FOLDERS[split])
+            image_dir.mkdir()
+            label_dir.mkdir()
+            for i, (image, label) in enumerate(zip(images, labels, strict=True), start=1):
+                Image.fromarray(image, mode="L").save(image_dir / f"image_{i:03d}.png")
+                Image.fromarray(label, mode="L").save(label_dir / f"image_{i:03d}.png")
+        for folder in _owned(root):
+            if folder.exists():  # only reached with overwrite=True
+                shutil.rmtree(folder)
+        for folder in sorted(staging.iterdir()):
+            folder.rename(root / folder.name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return root
 
 
 def load_triangles(
-    split: str, *, root: str | Path | None = None, seed: int = 0, num: int | None = None
+    split: str,
+    *,
+    root: str | os.PathLike | None = None,
+    seed: int | None = None,
+    num: int | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """The triangle data as tensors.
 
     Args:
-        split: ``"train"`` (200 images) or ``"test"`` (100 images).
+        split: ``"train"`` (200 images), ``"val"`` (100) or ``"test"`` (100).
         root: a folder written by :func:`make_triangle_dataset` to read from; ``None``
             generates the same data in memory without touching the disk.
-        seed: data-set seed (used only when ``root`` is ``None``).
-        num: number of images when generating (default 200 train, 100 test).
+        seed: data-set seed when generating (default 0).
+        num: number of images when generating (default 200 train, 100 val, 100 test).
 
     Returns:
         ``(images, masks)``: float32 ``(N, 1, 32, 32)`` in [0, 1] and int64 ``(N, 32, 32)``
         with 0 = background, 1 = triangle.
 
     Raises:
-        ValueError: unknown split, or files that fail :class:`SegmentationFolder`'s checks.
+        ValueError: unknown split; ``seed`` or ``num`` given with ``root`` (a folder holds
+            the images it holds); files that fail :class:`SegmentationFolder`'s checks.
+        FileNotFoundError: ``root`` lacks the split's folders.
+
+    Chapter: book/dilated_segmentation
     """
-    if split not in _SPLITS:
-        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+    check_split(split)
     if root is not None:
-        image_dir, label_dir = (Path(root) / d for d in _SPLITS[split])
+        if seed is not None or num is not None:
+            raise ValueError(
+                f"seed and num apply only when generating (root=None); got root={root!r} "
+                f"with seed={seed!r}, num={num!r}"
+            )
+        image_dir, label_dir = (Path(root) / d for d in SPLIT_FOLDERS[split])
         return SegmentationFolder(image_dir, label_dir, TRIANGLE_CLASSES).tensors()
-    num = num if num is not None else (200 if split == "train" else 100)
+    seed = 0 if seed is None else check_seed(seed)
+    num = SPLIT_SIZES[split] if num is None else check_count("num", num)
     images, labels = make_triangle_arrays(split, num, seed=seed)
-    masks = _labels_to_masks(labels, list(TRIANGLE_CLASSES.values()), "generated labels")
-    return torch.from_numpy(images.astype(np.float32) / 255.0)[:, None], torch.from_numpy(masks)
+    masks = labels_to_masks(labels, list(TRIANGLE_CLASSES.values()), "generated labels")
+    x = torch.from_numpy(images.astype(np.float32) / 255.0)[:, None]  # (N, 1, S, S)
+    return x, torch.from_numpy(masks)
 
 
 @dataclass(frozen=True)
@@ -220,6 +215,8 @@ class LabelCount:
 
     ``pixel_count[c]`` is the number of pixels of class ``c``; ``image_pixel_count[c]`` the
     total number of pixels in the images where class ``c`` occurs.
+
+    Chapter: book/dilated_segmentation
     """
 
     names: list[str]
@@ -243,21 +240,42 @@ class LabelCount:
 
 
 def count_each_label(masks: torch.Tensor, class_names: Sequence[str]) -> LabelCount:
-    """MATLAB's ``countEachLabel`` for masks ``(N, H, W)`` int64 in ``[0, len(class_names))``.
+    """MATLAB's ``countEachLabel``: pixels per class, and pixels of the images holding it.
+
+    Args:
+        masks: label maps ``(N, H, W)``, any integer dtype (uint8 … int64), values in
+            ``[0, len(class_names))``; N >= 1 and H·W >= 1.
+        class_names: the K class names in class-index order (a list, not one string).
+
+    Returns:
+        :class:`LabelCount` (Python ints; counted in int64, so no dtype overflows).
 
     Raises:
-        ValueError: masks outside the class range, or not integer ``(N, H, W)``.
+        TypeError: ``masks`` not a tensor; ``class_names`` a string or holding non-strings.
+        ValueError: masks not integer ``(N, H, W)``, values outside ``[0, K)``, no pixels,
+            no or duplicated class names.
+
+    Chapter: book/dilated_segmentation
     """
-    k = len(class_names)
+    if isinstance(class_names, (str, bytes)) or not isinstance(class_names, Sequence):
+        raise TypeError(f"class_names must be a list of names, got {class_names!r}")
+    names = list(class_names)
+    if not names or not all(isinstance(n, str) for n in names):
+        raise TypeError(f"class_names must be a non-empty list of strings, got {names!r}")
+    if len(set(names)) != len(names):
+        raise ValueError(f"class_names holds a name twice: {names}")
+    k = len(names)
     check_masks(masks, k)
-    flat = masks.reshape(masks.shape[0], -1)  # (N, H*W)
-    per_image = torch.stack([torch.bincount(m, minlength=k) for m in flat])  # (N, K)
-    pixels_per_image = flat.shape[1]
-    present = per_image > 0
+    n, pixels_per_image = masks.shape[0], masks.shape[1] * masks.shape[2]
+    if n == 0 or pixels_per_image == 0:
+        raise ValueError(f"masks hold no pixels (shape {tuple(masks.shape)})")
+    image = torch.arange(n, device=masks.device).view(n, 1, 1)  # (N, 1, 1)
+    flat = (image * k + masks.long()).reshape(-1)  # (N*H*W,) int64: image and class in one bin
+    per_image = torch.bincount(flat, minlength=n * k).view(n, k).cpu()  # (N, K)
     return LabelCount(
-        names=list(class_names),
+        names=names,
         pixel_count=per_image.sum(0).tolist(),
-        image_pixel_count=(present.sum(0) * pixels_per_image).tolist(),
+        image_pixel_count=((per_image > 0).sum(0) * pixels_per_image).tolist(),
     )
 
 
@@ -270,8 +288,14 @@ def class_weights(counts: LabelCount, method: str = "inverse") -> torch.Tensor:
       ``f = PixelCount / ImagePixelCount`` (Eigen & Fergus 2015, MATLAB's documentation).
 
     Raises:
+        TypeError: ``counts`` is not a :class:`LabelCount`.
         ValueError: unknown method, or a class with no pixels (its weight would be infinite).
+
+    Chapter: book/class_imbalance
     """
+    if not isinstance(counts, LabelCount):
+        raise TypeError(f"counts must be a LabelCount (count_each_label(masks, names)), "
+                        f"got {type(counts).__name__}")
     pix = torch.tensor(counts.pixel_count, dtype=torch.float64)
     if (pix == 0).any():
         missing = [n for n, p in zip(counts.names, counts.pixel_count, strict=True) if p == 0]
@@ -284,44 +308,3 @@ def class_weights(counts: LabelCount, method: str = "inverse") -> torch.Tensor:
     else:
         raise ValueError(f"method must be 'inverse' or 'median', got {method!r}")
     return w.float()
-
-
-def augment_pair(
-    images: torch.Tensor,
-    masks: torch.Tensor,
-    *,
-    generator: torch.Generator | None = None,
-    flips: bool = True,
-    rotate90: bool = True,
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """The same random flips and right-angle rotations applied to each image and its mask.
-
-    Uses ``torchvision.transforms.v2`` functionals on an image and a ``tv_tensors.Mask``;
-    transforms that map the pixel grid onto itself are exact for labels (no interpolation).
-
-    Args:
-        images: float ``(N, C, H, W)``; masks: int64 ``(N, H, W)``; ``H == W`` for rotations.
-        generator: random source (seed it for reproducible augmentation).
-
-    Returns:
-        New tensors of the same shapes and dtypes; the inputs are not modified.
-    """
-    from torchvision import tv_tensors
-    from torchvision.transforms.v2 import functional as TF
-
-    check_images(images)
-    check_masks(masks)
-    out_x, out_y = [], []
-    for x, y in zip(images, masks, strict=True):
-        m = tv_tensors.Mask(y)
-        draws = torch.rand(3, generator=generator)
-        if flips and draws[0] < 0.5:
-            x, m = TF.horizontal_flip(x), TF.horizontal_flip(m)
-        if flips and draws[1] < 0.5:
-            x, m = TF.vertical_flip(x), TF.vertical_flip(m)
-        if rotate90:
-            k = int(draws[2] * 4)
-            x, m = TF.rotate(x, 90.0 * k), TF.rotate(m, 90.0 * k)
-        out_x.append(x)
-        out_y.append(m.as_subclass(torch.Tensor))
-    return torch.stack(out_x), torch.stack(out_y)

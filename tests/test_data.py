@@ -28,26 +28,28 @@ def _digest(root):
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory):
-    return make_triangle_dataset(tmp_path_factory.mktemp("tri"), num_train=12, num_test=6)
+    return make_triangle_dataset(tmp_path_factory.mktemp("tri"), num_train=12, num_val=4,
+                                 num_test=6)
 
 
 def test_layout_matches_matlab(folder):
-    for d, n in [("trainingImages", 12), ("trainingLabels", 12), ("testImages", 6),
-                 ("testLabels", 6)]:
+    for d, n in [("trainingImages", 12), ("trainingLabels", 12), ("validationImages", 4),
+                 ("validationLabels", 4), ("testImages", 6), ("testLabels", 6)]:
         assert len(list((folder / d).glob("*.png"))) == n
     label = np.asarray(Image.open(folder / "trainingLabels" / "image_001.png"))
     assert label.shape == (32, 32) and set(np.unique(label)) <= {0, 255}
 
 
 def test_same_seed_gives_byte_identical_files(folder, tmp_path):
-    again = make_triangle_dataset(tmp_path / "again", num_train=12, num_test=6)
+    again = make_triangle_dataset(tmp_path / "again", num_train=12, num_val=4, num_test=6)
     assert _digest(again) == _digest(folder)
-    other = make_triangle_dataset(tmp_path / "other", num_train=12, num_test=6, seed=1)
+    other = make_triangle_dataset(tmp_path / "other", num_train=12, num_val=4, num_test=6,
+                                  seed=1)
     assert _digest(other) != _digest(folder)
 
 
 def test_disk_and_memory_agree(folder):
-    for split, n in [("train", 12), ("test", 6)]:
+    for split, n in [("train", 12), ("val", 4), ("test", 6)]:
         x_disk, y_disk = load_triangles(split, root=folder)
         x_mem, y_mem = load_triangles(split, num=n)
         torch.testing.assert_close(x_disk, x_mem)
