@@ -41,7 +41,7 @@ def _describe(x: torch.Tensor) -> str:
 
 
 def check_images(images: torch.Tensor, *, name: str = "images") -> None:
-    """Images: floating tensor ``(N, C, H, W)``, finite."""
+    """Images: floating tensor ``(N, C, H, W)`` (finiteness is a value check left to callers)."""
     if not isinstance(images, torch.Tensor):
         raise TypeError(f"{name} must be a torch.Tensor, got {type(images).__name__}")
     if images.dim() != 4:
@@ -84,7 +84,12 @@ def check_masks(
         raise TypeError(f"{name} must be a torch.Tensor, got {type(masks).__name__}")
     if masks.dim() != ndim:
         shape = "(N, H, W)" if ndim == 3 else "(H, W)"
-        raise ValueError(f"{name} must have shape {shape}, got {_describe(masks)}")
+        hint = ""
+        if masks.dim() == ndim + 1 and masks.shape[-3] == 1:
+            hint = "; drop the channel dimension with masks.squeeze(-3)"
+        elif masks.dim() == ndim + 1:
+            hint = "; for logits or probabilities (N, K, H, W) take argmax(dim=1)"
+        raise ValueError(f"{name} must have shape {shape}, got {_describe(masks)}{hint}")
     if masks.dtype not in MASK_DTYPES:
         raise ValueError(
             f"{name} must hold integer class indices (torch.int64 or another integer "
@@ -143,6 +148,13 @@ def check_logits_masks(
         )
     if value_checks_enabled() and not torch.isfinite(logits).all():
         raise ValueError("logits contain NaN or infinite values")
+
+
+def check_num_classes(num_classes: int) -> int:
+    """K: a positive int (not a bool, not a float); returned unchanged."""
+    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
+        raise ValueError(f"num_classes must be a positive int, got {num_classes!r}")
+    return num_classes
 
 
 def check_label_maps(preds: torch.Tensor, masks: torch.Tensor, num_classes: int) -> None:

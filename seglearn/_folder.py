@@ -30,6 +30,8 @@ __all__ = ["SegmentationFolder"]
 
 def _list_images(folder: Path, what: str) -> dict[str, Path]:
     """Image files of a folder by stem; two files with one stem are an error."""
+    if folder.exists() and not folder.is_dir():
+        raise NotADirectoryError(f"{what} folder {folder} is a file, not a folder")
     if not folder.is_dir():
         raise FileNotFoundError(f"{what} folder not found: {folder}")
     by_stem: dict[str, Path] = {}
@@ -79,7 +81,8 @@ class SegmentationFolder(torch.utils.data.Dataset):
             an image and its label of different sizes; label values not in ``classes``;
             a label kind that does not fit the table (RGB labels with a table of numbers);
             transparent pixels; in :meth:`tensors`, images of different sizes.
-        FileNotFoundError: a folder is missing or holds no images.
+        FileNotFoundError: a folder is missing or holds no images (NotADirectoryError: a
+            file was given for a folder).
         OSError: on access, a corrupt, truncated or unreadable file (naming it).
 
     Chapter: book/dilated_segmentation

@@ -21,8 +21,9 @@ mixed into luminance:
 
 - ``"1"`` -> C = 1, 0.0 / 1.0; ``"L"`` -> C = 1, value / 255; ``"I;16"`` and ``"I"`` (16-bit
   grayscale) -> C = 1, value / 65535; ``"F"`` -> C = 1, the values (must lie in [0, 1]);
-- ``"RGB"`` -> C = 3, value / 255; ``"P"`` -> its palette colours, C = 3 (C = 1 when the
-  palette is grey, R = G = B);
+- ``"RGB"`` -> C = 3, value / 255 (``"CMYK"`` and ``"YCbCr"`` JPEGs through PIL's
+  conversion to RGB); ``"P"`` -> its palette colours, C = 3 (C = 1 when the palette is
+  grey, R = G = B);
 - ``"RGBA"``, ``"LA"``, ``"PA"``: the alpha channel is dropped when every pixel is opaque;
   transparent pixels are an error (their colour is not image content).
 
@@ -143,7 +144,7 @@ def _open(path: Path) -> Image.Image:
         with Image.open(path) as im:
             im.load()
             return im.copy()
-    except (OSError, SyntaxError, ValueError, EOFError) as e:
+    except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError) as e:
         raise OSError(f"{path}: not a readable image file ({type(e).__name__}: {e})") from e
 
 
@@ -160,6 +161,8 @@ def _opaque(im: Image.Image, path: Path) -> Image.Image:
 def read_image(path: Path) -> np.ndarray:
     """An image file as float32 ``(C, H, W)`` in [0, 1], by the module's rules."""
     im = _open(path)
+    if im.mode in ("CMYK", "YCbCr"):  # JPEG colour spaces: PIL's conversion to RGB
+        im = im.convert("RGB")
     if im.mode in ("P", "PA"):
         palette = np.array(im.getpalette() or [0, 0, 0]).reshape(-1, 3)
         grey = (palette[:, 0] == palette[:, 1]).all() and (palette[:, 1] == palette[:, 2]).all()
@@ -184,8 +187,8 @@ def read_image(path: Path) -> np.ndarray:
         x = a.astype(np.float32)
     else:
         raise ValueError(
-            f"{path}: unsupported image mode {im.mode!r}; expected 1, L, I;16, I, F, P, RGB "
-            "or RGBA (convert it with PIL first)"
+            f"{path}: unsupported image mode {im.mode!r}; expected 1, L, LA, I;16, I, F, P, "
+            "RGB, RGBA, CMYK or YCbCr (convert it with PIL first)"
         )
     return x[None] if x.ndim == 2 else x.transpose(2, 0, 1)  # (C, H, W)
 

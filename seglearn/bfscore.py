@@ -46,7 +46,7 @@ import numpy as np
 import torch
 from scipy import ndimage
 
-from ._checks import check_label_maps
+from ._checks import check_label_maps, check_num_classes
 
 __all__ = ["bf_score", "bf_scores", "boundary", "default_theta"]
 
@@ -216,9 +216,7 @@ def bf_scores(
 
     Chapter: book/metrics
     """
-    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
-        raise ValueError(f"num_classes must be a positive int, got {num_classes!r}")
-    check_label_maps(preds, masks, num_classes)
+    check_label_maps(preds, masks, check_num_classes(num_classes))
     p, t = preds.cpu().numpy(), masks.cpu().numpy()  # (N, H, W), any integer dtype
     n, h, w = p.shape
     theta_sq = _check_theta(theta, h, w) ** 2

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 import torch
 
-from ._checks import check_label_maps
+from ._checks import check_label_maps, check_num_classes
 from .bfscore import bf_score, bf_scores
 
 __all__ = [
@@ -52,12 +52,6 @@ __all__ = [
 
 DATASET_COLUMNS = ("GlobalAccuracy", "MeanAccuracy", "MeanIoU", "WeightedIoU", "MeanBFScore")
 CLASS_COLUMNS = ("Accuracy", "IoU", "MeanBFScore")
-
-
-def _check_num_classes(num_classes: int) -> int:
-    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
-        raise ValueError(f"num_classes must be a positive int, got {num_classes!r}")
-    return num_classes
 
 
 def _confusion_per_image(preds: torch.Tensor, masks: torch.Tensor, k: int) -> torch.Tensor:
@@ -93,7 +87,7 @@ def confusion_matrix(preds: torch.Tensor, masks: torch.Tensor, num_classes: int)
 
     Chapter: book/metrics
     """
-    k = _check_num_classes(num_classes)
+    k = check_num_classes(num_classes)
     check_label_maps(preds, masks, k)
     flat = (masks.long() * k + preds.long()).reshape(-1)  # (N*H*W,) int64: cannot wrap
     return torch.bincount(flat, minlength=k * k).view(k, k)  # (K, K)
@@ -123,7 +117,7 @@ def precision_recall(
 
     Chapter: book/metrics
     """
-    k = _check_num_classes(num_classes)
+    k = check_num_classes(num_classes)
     if isinstance(cls, bool) or not isinstance(cls, int) or not 0 <= cls < k:
         raise ValueError(f"cls must be an int in [0, {k}), got {cls!r}")
     cm = confusion_matrix(preds, masks, k).double()
@@ -250,6 +244,8 @@ def _class_names(class_names: Sequence[str] | None, k: int) -> list[str]:
     if class_names is None:
         # The package's contract: 0 = background, 1 = triangle (DESIGN.md).
         return ["background", "triangle"] if k == 2 else [f"class{c}" for c in range(k)]
+    if isinstance(class_names, (str, bytes)):
+        raise TypeError(f"class_names must be a list of {k} names, got the string {class_names!r}")
     names = [str(n) for n in class_names]
     if len(names) != k:
         raise ValueError(f"class_names must hold num_classes={k} names, got {len(names)}")
@@ -293,7 +289,7 @@ def evaluate_semantic_segmentation(
 
     Chapter: book/metrics
     """
-    k = _check_num_classes(num_classes)
+    k = check_num_classes(num_classes)
     check_label_maps(preds, masks, k)
     if masks.numel() == 0:
         raise ValueError(f"need at least one pixel, got masks of shape {tuple(masks.shape)}")

@@ -286,3 +286,26 @@ def test_triangle_folders_read_as_before(tmp_path):
     assert np.array_equal(y.numpy(), (labels == 255).astype(np.int64))
     torch.testing.assert_close(x, torch.from_numpy(pixels / 255.0).float()[:, None])
     assert torch.equal(y, load_triangles("train", num=5)[1])
+
+
+def test_other_file_kinds(tmp_path):
+    # a CMYK JPEG photo is read through PIL's RGB conversion: 3 channels
+    cmyk = Image.fromarray(np.full((3, 3, 3), (200, 30, 90), np.uint8)).convert("CMYK")
+    img, lab = _pair(tmp_path / "cmyk", cmyk, _gray(3, 3, 0), image_ext=".jpg")
+    x, _ = SegmentationFolder(img, lab, TRIANGLE_CLASSES)[0]
+    expected = np.asarray(Image.open(img / "a.jpg").convert("RGB")).transpose(2, 0, 1) / 255
+    torch.testing.assert_close(x, torch.from_numpy(expected).float())
+    # a float label file holds no class values
+    img, lab = _pair(tmp_path / "f", _gray(2, 2), Image.fromarray(np.zeros((2, 2), np.float32)),
+                     label_ext=".tif")
+    with pytest.raises(ValueError, match="unsupported label file mode 'F'"):
+        SegmentationFolder(img, lab, TRIANGLE_CLASSES)[0]
+    # grayscale and RGB images mixed in one folder cannot be stacked
+    img, lab = _pair(tmp_path / "mix", _gray(2, 2), _gray(2, 2, 0), stem="a")
+    _pair(tmp_path / "mix", Image.fromarray(np.zeros((2, 2, 3), np.uint8)), _gray(2, 2, 0),
+          stem="b")
+    with pytest.raises(ValueError, match=r"a\.png is \(1, 2, 2\), .*b\.png is \(3, 2, 2\)"):
+        SegmentationFolder(img, lab, TRIANGLE_CLASSES).tensors()
+    # a file given for a folder
+    with pytest.raises(NotADirectoryError, match="is a file, not a folder"):
+        SegmentationFolder(img / "a.png", lab, TRIANGLE_CLASSES)

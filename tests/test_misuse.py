@@ -179,3 +179,31 @@ def test_generator_argument_types():
 def test_generated_and_loaded_triangles_keep_the_contract():
     x, y = load_triangles("val", num=4)
     assert x.dtype == torch.float32 and y.dtype == torch.int64
+
+
+def test_metric_misuse_messages():
+    from seglearn.metrics import confusion_matrix, evaluate_semantic_segmentation
+
+    masks = torch.zeros(2, 4, 4, dtype=torch.long)
+    with pytest.raises(ValueError, match=r"squeeze\(-3\)"):
+        confusion_matrix(masks[:, None], masks[:, None], 2)  # (N, 1, H, W) label images
+    with pytest.raises(ValueError, match=r"argmax\(dim=1\)"):
+        confusion_matrix(torch.zeros(2, 2, 4, 4, dtype=torch.long), masks, 2)  # (N, K, H, W)
+    with pytest.raises(TypeError, match="got the string 'ab'"):
+        evaluate_semantic_segmentation(masks, masks, num_classes=2, class_names="ab")
+    with value_checks_skipped(), pytest.raises(ValueError, match="same device"):
+        confusion_matrix(masks.to("meta"), masks, 2)
+
+
+def test_overwrite_will_not_follow_a_link(tmp_path):
+    from seglearn.data import make_triangle_dataset
+
+    elsewhere = tmp_path / "precious"
+    elsewhere.mkdir()
+    (elsewhere / "keep.png").write_bytes(b"x")
+    root = tmp_path / "t"
+    root.mkdir()
+    (root / "trainingImages").symlink_to(elsewhere)
+    with pytest.raises(FileExistsError, match="not plain folders"):
+        make_triangle_dataset(root, num_train=1, num_val=0, num_test=1, overwrite=True)
+    assert (elsewhere / "keep.png").exists()
