@@ -11,6 +11,7 @@ convolutions*; :mod:`seglearn.data` re-exports it.
 from __future__ import annotations
 
 import operator
+import os
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -74,7 +75,8 @@ class SegmentationFolder(torch.utils.data.Dataset):
             "sky": (70, 130, 180)}``. Values must all be of one kind and distinct.
 
     Raises:
-        TypeError: ``classes`` is not a dict of names to ints or to RGB triples.
+        TypeError: a folder that is not a path; ``classes`` not a dict of names to ints
+            or to RGB triples.
         ValueError: duplicated class values; ``image_dir`` and ``label_dir`` are the same
             folder; two files with one stem (``a.png`` and ``a.jpg``); files without a
             partner in the other folder; JPEG label files. On access (naming the files):
@@ -92,7 +94,12 @@ class SegmentationFolder(torch.utils.data.Dataset):
         self, image_dir: str | Path, label_dir: str | Path, classes: Mapping[str, object]
     ) -> None:
         self.class_names, self.class_values, self._is_colour = check_class_table(classes)
-        self.image_dir, self.label_dir = Path(image_dir), Path(label_dir)
+        for name, d in (("image_dir", image_dir), ("label_dir", label_dir)):
+            if not isinstance(d, (str, os.PathLike)):
+                raise TypeError(f"{name} must be a path (str or pathlib.Path), got "
+                                f"{type(d).__name__}")
+        self.image_dir = Path(image_dir).expanduser()
+        self.label_dir = Path(label_dir).expanduser()
         images = _list_images(self.image_dir, "image")
         labels = _list_images(self.label_dir, "label")
         if self.image_dir.resolve() == self.label_dir.resolve():

@@ -97,12 +97,13 @@ def make_triangle_dataset(
 
     Nothing is mixed or lost: every argument is checked and every image generated before
     the first file is written; a non-empty ``root`` is refused unless ``overwrite=True``,
-    which deletes the six folders above (only those: other files in ``root`` stay) and
-    writes new ones. The files are written to a hidden folder in ``root`` and moved into
-    place at the end, so a failure leaves no half-written split.
+    which deletes the six folders above (only those, and hidden ``.triangles-*`` staging
+    folders an interrupted call left: other files in ``root`` stay) and writes new ones.
+    The files are written to a hidden folder in ``root`` and moved into place at the end,
+    so a failure leaves no half-written split.
 
     Args:
-        root: the folder to write (created if missing).
+        root: the folder to write (created if missing; ``~`` is expanded).
         num_train, num_val, num_test: images per split, ints >= 0, not all 0.
         seed: data-set seed, an int >= 0.
         config: drawing settings.
@@ -127,7 +128,7 @@ def make_triangle_dataset(
         raise TypeError(f"config must be a TriangleConfig, got {type(config).__name__}")
     if not isinstance(overwrite, bool):
         raise TypeError(f"overwrite must be True or False, got {overwrite!r}")
-    root = Path(root)
+    root = Path(root).expanduser()
     if root.exists() and not root.is_dir():
         raise FileExistsError(f"root {root} exists and is not a folder")
     if root.is_dir() and any(root.iterdir()):
@@ -155,8 +156,11 @@ def make_triangle_dataset(
             for i, (image, label) in enumerate(zip(images, labels, strict=True), start=1):
                 Image.fromarray(image, mode="L").save(image_dir / f"image_{i:03d}.png")
                 Image.fromarray(label, mode="L").save(label_dir / f"image_{i:03d}.png")
-        for folder in _owned(root):
-            if folder.exists():  # only reached with overwrite=True
+        # only reached with overwrite=True: the six folders, and staging folders left by
+        # an interrupted earlier call
+        leftovers = [p for p in root.glob(".triangles-*") if p.is_dir() and p != staging]
+        for folder in _owned(root) + leftovers:
+            if folder.exists():
                 shutil.rmtree(folder)
         for folder in sorted(staging.iterdir()):
             folder.rename(root / folder.name)
@@ -199,7 +203,7 @@ def load_triangles(
                 f"seed and num apply only when generating (root=None); got root={root!r} "
                 f"with seed={seed!r}, num={num!r}"
             )
-        image_dir, label_dir = (Path(root) / d for d in SPLIT_FOLDERS[split])
+        image_dir, label_dir = (Path(root).expanduser() / d for d in SPLIT_FOLDERS[split])
         return SegmentationFolder(image_dir, label_dir, TRIANGLE_CLASSES).tensors()
     seed = 0 if seed is None else check_seed(seed)
     num = SPLIT_SIZES[split] if num is None else check_count("num", num)

@@ -184,3 +184,22 @@ def test_old_folder_without_validation_split_names_the_folder(tmp_path):
     with pytest.raises(FileNotFoundError, match="validationImages"):
         load_triangles("val", root=root)
 
+
+
+def test_overwrite_clears_staging_left_by_an_interrupted_call(tmp_path):
+    root = tmp_path / "t"
+    (root / ".triangles-dead").mkdir(parents=True)  # what a killed call leaves
+    with pytest.raises(FileExistsError, match=r"\.triangles-dead"):
+        make_triangle_dataset(root, num_train=1, num_val=0, num_test=1)
+    make_triangle_dataset(root, num_train=1, num_val=0, num_test=1, overwrite=True)
+    assert sorted(p.name for p in root.iterdir()) == ["testImages", "testLabels",
+                                                     "trainingImages", "trainingLabels"]
+
+
+def test_home_folder_is_expanded(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    root = make_triangle_dataset("~/tri", num_train=2, num_val=0, num_test=1)
+    assert root == tmp_path / "tri" and (tmp_path / "tri" / "trainingImages").is_dir()
+    assert load_triangles("train", root="~/tri")[0].shape == (2, 1, 32, 32)
+    with pytest.raises(TypeError, match="image_dir must be a path"):
+        SegmentationFolder(None, root / "trainingLabels", TRIANGLE_CLASSES)
