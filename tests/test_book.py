@@ -55,8 +55,10 @@ def test_notebook_matches_its_text_source(path):
     md = _text_source(path)
     assert md.exists(), f"{path.stem} has no text source {md.relative_to(ROOT)}"
     text, notebook = _cells(jupytext.read(md)), _cells(nbformat.read(path, as_version=4))
-    fix = (f"edit {md.relative_to(ROOT)}, then `python scripts/execute_notebooks.py "
-           f"{path.stem}` (add --no-execute if no code changed)")
+    fix = (f"the text source is what counts: edit {md.relative_to(ROOT)}, then run "
+           f"`python scripts/execute_notebooks.py {path.stem}` (add --no-execute if no code "
+           f"changed); if the notebook holds the edit, first `jupytext --to md:myst "
+           f"{path.relative_to(ROOT)} -o {md.relative_to(ROOT)}`")
     assert len(text) == len(notebook), \
         f"{len(text)} cells in the text source, {len(notebook)} in the notebook: {fix}"
     for i, (t, n) in enumerate(zip(text, notebook, strict=True)):
@@ -94,6 +96,11 @@ def test_chapter_anatomy(path):
         "no cell is compared by nbval: tag one whose output is the same on every machine"
     assert not any("NBVAL_" in c.source for c in code), \
         "mark compared cells with the nbval-check-output tag, not a comment readers see"
+    volatile = re.compile(r"\btime\.|perf_counter|%%?time|__version__|torch\.cuda|get_device")
+    compared = [c.source for c in code if "nbval-check-output" in c.metadata.get("tags", [])]
+    assert not [s for s in compared if volatile.search(s)], \
+        "a compared cell prints something that changes between runs or machines (a time, " \
+        "a version, the device): print it in a cell without the nbval-check-output tag"
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
