@@ -82,7 +82,8 @@ class SegmentationFolder(torch.utils.data.Dataset):
             partner in the other folder; JPEG label files. On access (naming the files):
             an image and its label of different sizes; label values not in ``classes``;
             a label kind that does not fit the table (RGB labels with a table of numbers);
-            transparent pixels; in :meth:`tensors`, images of different sizes.
+            transparent pixels; multi-frame files; in :meth:`tensors`, images of
+            different sizes.
         FileNotFoundError: a folder is missing or holds no images (NotADirectoryError: a
             file was given for a folder).
         OSError: on access, a corrupt, truncated or unreadable file (naming it).

@@ -27,6 +27,9 @@ mixed into luminance:
 - ``"RGBA"``, ``"LA"``, ``"PA"``: the alpha channel is dropped when every pixel is opaque;
   transparent pixels are an error (their colour is not image content).
 
+Every file holds one image (a multi-page TIFF or an animation is an error), and a file
+PIL cannot decode (corrupt, truncated) is an ``OSError`` that names it.
+
 Chapter: book/dilated_segmentation
 """
 
@@ -142,10 +145,14 @@ def _open(path: Path) -> Image.Image:
     """The decoded image; a corrupt, truncated or unknown file is an OSError naming it."""
     try:
         with Image.open(path) as im:
+            frames = getattr(im, "n_frames", 1)
             im.load()
-            return im.copy()
+            im = im.copy()
     except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError) as e:
         raise OSError(f"{path}: not a readable image file ({type(e).__name__}: {e})") from e
+    if frames != 1:  # a multi-page TIFF or an animation: which frame would be meant?
+        raise ValueError(f"{path}: holds {frames} frames; one image per file is expected")
+    return im
 
 
 def _opaque(im: Image.Image, path: Path) -> Image.Image:

@@ -309,3 +309,12 @@ def test_other_file_kinds(tmp_path):
     # a file given for a folder
     with pytest.raises(NotADirectoryError, match="is a file, not a folder"):
         SegmentationFolder(img / "a.png", lab, TRIANGLE_CLASSES)
+
+
+def test_multi_page_tiff_is_refused(tmp_path):
+    img, lab = _pair(tmp_path, _gray(), _gray(value=0))
+    pages = [_gray(value=0), _gray(value=255)]
+    pages[0].save(lab / "a.tif", save_all=True, append_images=pages[1:])
+    (lab / "a.png").unlink()
+    with pytest.raises(ValueError, match=r"a\.tif: holds 2 frames"):
+        SegmentationFolder(img, lab, TRIANGLE_CLASSES)[0]
