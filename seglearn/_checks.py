@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import operator
 from collections.abc import Iterator
 
 import torch
@@ -151,10 +152,14 @@ def check_logits_masks(
 
 
 def check_num_classes(num_classes: int) -> int:
-    """K: a positive int (not a bool, not a float); returned unchanged."""
-    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
+    """K: a positive integer (Python or NumPy int; not a bool, not a float), as an int."""
+    try:
+        k = None if isinstance(num_classes, bool) else operator.index(num_classes)
+    except TypeError:
+        k = None
+    if k is None or k < 1:
         raise ValueError(f"num_classes must be a positive int, got {num_classes!r}")
-    return num_classes
+    return k
 
 
 def check_label_maps(preds: torch.Tensor, masks: torch.Tensor, num_classes: int) -> None:

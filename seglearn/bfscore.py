@@ -216,12 +216,13 @@ def bf_scores(
 
     Chapter: book/metrics
     """
-    check_label_maps(preds, masks, check_num_classes(num_classes))
+    k = check_num_classes(num_classes)
+    check_label_maps(preds, masks, k)
     p, t = preds.cpu().numpy(), masks.cpu().numpy()  # (N, H, W), any integer dtype
     n, h, w = p.shape
     theta_sq = _check_theta(theta, h, w) ** 2
-    out = np.full((n, num_classes), np.nan)
-    for c in range(num_classes):
+    out = np.full((n, k), np.nan)
+    for c in range(k):
         pred_b = _boundaries(p == c)  # (N, H, W)
         true_b = _boundaries(t == c)  # (N, H, W)
         both = pred_b.any(axis=(1, 2)) & true_b.any(axis=(1, 2))

@@ -207,3 +207,14 @@ def test_overwrite_will_not_follow_a_link(tmp_path):
     with pytest.raises(FileExistsError, match="not plain folders"):
         make_triangle_dataset(root, num_train=1, num_val=0, num_test=1, overwrite=True)
     assert (elsewhere / "keep.png").exists()
+
+
+def test_num_classes_as_a_numpy_int_is_an_int():
+    from seglearn.metrics import confusion_matrix, evaluate_semantic_segmentation
+
+    masks = torch.tensor([[[0, 1], [1, 1]]])
+    assert confusion_matrix(masks, masks, np.int64(2)).tolist() == [[1, 0], [0, 3]]
+    assert evaluate_semantic_segmentation(masks, masks, num_classes=np.int64(2)).mean_iou == 1.0
+    for bad in (2.0, True, "2", 0):
+        with pytest.raises(ValueError, match="num_classes must be a positive int"):
+            confusion_matrix(masks, masks, bad)
