@@ -7,6 +7,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+import pytest  # noqa: E402
 import torch  # noqa: E402
 
 from seglearn.plot import Table, error_overlay, label_overlay, plot_history, show_samples  # noqa: E402
@@ -56,3 +57,20 @@ def test_table_text_and_html():
     assert text[2].split() == ["run", "B", "NaN"]
     html = t._repr_html_()
     assert html.count("<tr>") == 3 and "0.912" in html
+
+
+def test_dilation_pictures_are_figures_pyplot_never_holds():
+    from seglearn.plot import dilated_response, plot_dilation, plot_dilation_rates
+
+    before = plt.get_fignums()
+    image = torch.zeros(16, 16)
+    image[4:12, 4:12] = 1.0
+    fig = plot_dilation(image, 2, max_rate=3)
+    panel = fig.axes[2].images[0].get_array()  # the third panel draws the response
+    np.testing.assert_allclose(panel, dilated_response(image, 2).numpy())
+    fig = plot_dilation_rates((1, 2, 3), max_rate=3)
+    assert "HDC rule M_2 = 2 <= 3: yes" in fig.axes[0].texts[0].get_text()
+    assert plt.get_fignums() == before  # shown by whoever displays them, once
+    for bad in (dict(rate=0), dict(rate=4), dict(rate=1, kernel_size=2)):
+        with pytest.raises(ValueError, match="rate|kernel_size"):
+            plot_dilation(image, **bad, max_rate=3)

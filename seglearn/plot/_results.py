@@ -1,13 +1,8 @@
-"""Pictures and tables for the book: overlays, sample grids, training curves, metric tables.
+"""Pictures and tables of a training run: overlays, sample grids, training curves, tables.
 
-- :func:`label_overlay` is MATLAB's ``labeloverlay`` (drawn with torchvision's
-  ``draw_segmentation_masks``); :func:`error_overlay` colours true positives, false
-  positives and false negatives of one class;
-- :func:`show_samples` lays out images, truth and predictions in a grid;
-- :func:`plot_history` draws training curves of one or more :class:`~seglearn.train.History`;
-- :class:`Table` prints aligned text (compared by nbval) and renders HTML in notebooks.
+Part of :mod:`seglearn.plot` (import from there).
 
-First used in the chapter *Semantic segmentation with dilated convolutions*.
+Chapter: book/dilated_segmentation
 """
 
 from __future__ import annotations
@@ -19,14 +14,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-__all__ = [
-    "CLASS_COLORS",
-    "label_overlay",
-    "error_overlay",
-    "show_samples",
-    "plot_history",
-    "Table",
-]
+__all__ = ["CLASS_COLORS", "label_overlay", "error_overlay", "show_samples", "plot_history",
+           "Table"]
+
 
 #: Colours of classes 1, 2, … in overlays (class 0, background, is left uncoloured).
 CLASS_COLORS = ["#ffd000", "#00c0ff", "#ff40c0", "#60ff60", "#ff8000"]
@@ -59,6 +49,10 @@ def label_overlay(
 
     Returns:
         uint8 RGB array ``(H, W, 3)`` for ``plt.imshow``.
+
+    Source: MATLAB's ``labeloverlay``.
+
+    Chapter: book/dilated_segmentation
     """
     from torchvision.utils import draw_segmentation_masks
 
@@ -80,7 +74,10 @@ def error_overlay(
     """Where a prediction of class ``cls`` is right and wrong, painted on the image.
 
     Green: true positive; red: false positive (predicted, not true); blue: false negative
-    (true, missed). ``pred`` and ``mask`` are int ``(H, W)``. Returns uint8 ``(H, W, 3)``.
+    (true, missed). ``image`` float ``(C, H, W)`` or ``(H, W)`` in [0, 1]; ``pred`` and
+    ``mask`` int ``(H, W)`` class indices. Returns uint8 ``(H, W, 3)``.
+
+    Chapter: book/dilated_convolution
     """
     from torchvision.utils import draw_segmentation_masks
 
@@ -105,7 +102,10 @@ def show_samples(
 
     With ``errors=True`` the prediction row uses :func:`error_overlay` (green TP, red FP,
     blue FN) instead of the plain overlay. ``images`` float ``(N, C, H, W)``; ``masks`` and
-    ``preds`` int ``(N, H, W)``. Shows the first ``n`` images. Returns the Figure.
+    ``preds`` int ``(N, H, W)``. Shows the first ``n`` images. Returns the Figure (a
+    pyplot figure: it shows itself in a notebook).
+
+    Chapter: book/dilated_segmentation
     """
     n = min(n, images.shape[0])
     rows = [("image", None)]
@@ -142,7 +142,10 @@ def show_samples(
 def plot_history(histories: Mapping[str, object], *, ax_loss=None, ax_iou=None) -> plt.Figure:
     """Training loss (and validation MeanIoU when recorded) per epoch, one line per run.
 
-    ``histories`` maps a label to a :class:`~seglearn.train.History`. Returns the Figure.
+    ``histories`` maps a label to a :class:`~seglearn.train.History` (loss per epoch;
+    MeanIoU in [0, 1]). Returns the Figure (pyplot's, or that of ``ax_loss``).
+
+    Chapter: book/dilated_segmentation
     """
     has_iou = any(getattr(h, "val_mean_iou", None) for h in histories.values())
     if ax_loss is None:
@@ -178,6 +181,8 @@ class Table:
 
     The text form is what ``print`` shows and what nbval compares; ``_repr_html_`` is what
     Jupyter, Colab and the rendered book show.
+
+    Chapter: book/dilated_segmentation
     """
 
     def __init__(

@@ -1,0 +1,30 @@
+"""Pictures and tables for the book: overlays, sample grids, training curves, metric tables.
+
+- :func:`label_overlay` is MATLAB's ``labeloverlay`` (drawn with torchvision's
+  ``draw_segmentation_masks``); :func:`error_overlay` colours true positives, false
+  positives and false negatives of one class;
+- :func:`show_samples` lays out images, truth and predictions in a grid;
+- :func:`plot_history` draws training curves of one or more :class:`~seglearn.train.History`;
+- :class:`Table` prints aligned text (compared by nbval) and renders HTML in notebooks;
+- :func:`plot_dilation` and :func:`plot_dilation_rates` are the pictures behind the
+  dilation sliders of :mod:`seglearn.widgets` (the widgets only choose the rates).
+
+First used in the chapter *Semantic segmentation with dilated convolutions*.
+
+Chapter: book/dilated_segmentation
+"""
+
+from ._dilation import dilated_response, plot_dilation, plot_dilation_rates
+from ._results import CLASS_COLORS, Table, error_overlay, label_overlay, plot_history, show_samples
+
+__all__ = [
+    "CLASS_COLORS",
+    "label_overlay",
+    "error_overlay",
+    "show_samples",
+    "plot_history",
+    "Table",
+    "dilated_response",
+    "plot_dilation",
+    "plot_dilation_rates",
+]
