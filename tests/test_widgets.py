@@ -2,7 +2,8 @@
 when available), the live sliders' callbacks without a display, and the explorers.
 
 Only core ipywidgets API is used (IntSlider, SelectionSlider, ``.value``), so the tests
-read the same under ipywidgets 7.7.1 (Colab) and 8.
+read the same under ipywidgets 7.7.1 (Colab) and 8; CI runs them under Colab's stack
+(matplotlib 3.10, IPython 7.34) as well as the newest.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-import seglearn._sliders as sliders  # noqa: E402
+import seglearn.widgets as widgets  # noqa: E402
 from seglearn.widgets import (  # noqa: E402
     DilationExplorer,
     LiveSlider,
@@ -168,28 +169,99 @@ def test_inline_handler_shows_the_frame_of_both_ranges():
 # ---------------------------------------------------------------- live form
 
 
-def test_live_slider_calls_draw_on_value_change(monkeypatch):
-    shows = []
-    monkeypatch.setattr(sliders.plt, "show", lambda: shows.append(1))
+@pytest.fixture
+def pictures(monkeypatch, tmp_path):
+    """What a live slider's ``Output`` holds, as a notebook would show it: a real IPython
+    shell (no kernel, no display) captures every ``display`` call, and ``clear_output`` (which
+    ``interactive_output`` calls before each redraw) empties the capture. Returns a function
+    giving the PNG pictures captured since the last clear."""
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.utils.capture import capture_output
+    from traitlets.config import Config
+
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path))  # the shell writes nothing to ~/.ipython
+    fresh = not InteractiveShell.initialized()
+    config = Config()
+    config.HistoryManager.enabled = False
+    InteractiveShell.instance(config=config)
+    try:
+        with capture_output(stdout=False, stderr=False) as captured:
+            yield lambda: [_png_bytes(o.data["image/png"]) for o in captured.outputs
+                           if "image/png" in o.data]
+    finally:
+        if fresh:
+            InteractiveShell.clear_instance()
+
+
+def _png_bytes(data: bytes | str) -> bytes:
+    return data if isinstance(data, bytes) else base64.b64decode(data)  # IPython 7: base64
+
+
+def _plain_figure(k):  # a Figure pyplot never held
+    return _tiny(str(k))
+
+
+def _closed_pyplot_figure(k):  # what the explorers did, and the Tversky chapter does
+    fig = plt.figure(figsize=(1, 1))
+    plt.close(fig)  # matplotlib 3.10 keeps fig.canvas.manager set after this, 3.11 does not
+    fig.suptitle(str(k))
+    return fig
+
+
+def _open_pyplot_figure(k):
+    fig = plt.figure(figsize=(1, 1))
+    plt.plot([0, k])
+    return fig
+
+
+def _pyplot_only(k):
+    plt.figure(figsize=(1, 1))
+    plt.plot([0, k])
+
+
+@pytest.mark.parametrize("draw", [_plain_figure, _closed_pyplot_figure, _open_pyplot_figure,
+                                  _pyplot_only], ids=lambda f: f.__name__.strip("_"))
+def test_live_slider_shows_exactly_one_picture_per_move(pictures, draw):
+    before = plt.get_fignums()
+    live = LiveSlider(draw, {"k": ipywidgets.IntSlider(value=1, max=3)}, dpi=20)
+    got = [len(pictures())]  # drawn once at construction
+    for k in (2, 3, 0):
+        live.controls["k"].value = k
+        got.append(len(pictures()))
+    assert got == [1, 1, 1, 1]
+    assert all(png[:4] == b"\x89PNG" for png in pictures())
+    assert plt.get_fignums() == before  # nothing left for pyplot to show again
+
+
+def test_explorers_show_exactly_one_picture_per_move(pictures):
+    """The Colab bug: under matplotlib 3.10 a moved explorer slider showed nothing."""
+    slider = DilationExplorer(_triangle(), max_rate=3).widget.children[0].children[0]
+    got = [len(pictures())]
+    for rate in (2, 3):
+        slider.value = rate
+        got.append(len(pictures()))
+    r1, r2, r3 = RatesExplorer(max_rate=4).widget.children[0].children
+    got.append(len(pictures()))
+    r3.value = 4
+    got.append(len(pictures()))
+    assert got == [1, 1, 1, 1, 1]
+
+
+def test_live_slider_calls_draw_on_value_change(pictures):
     calls = []
     live = live_slider(lambda rate, gain: calls.append((rate, gain)), rate=[1, 2, 4],
                        gain=ipywidgets.FloatSlider(value=0.5, min=0, max=1))
     assert calls == [(1, 0.5)]  # drawn once at construction
     live.controls["rate"].value = 4
     live.controls["gain"].value = 0.25
-    assert calls == [(1, 0.5), (4, 0.5), (4, 0.25)] and len(shows) == 3
+    assert calls == [(1, 0.5), (4, 0.5), (4, 0.25)] and len(pictures()) == 1
     assert isinstance(live.controls["rate"], ipywidgets.SelectionSlider)
     assert isinstance(live.widget, ipywidgets.VBox) and live.output in live.widget.children
 
 
-def test_live_slider_shows_a_returned_figure_as_png(monkeypatch):
-    shown = []
-    monkeypatch.setattr(sliders, "display", shown.append)
-    monkeypatch.setattr(sliders.plt, "show", lambda: None)
-    live = LiveSlider(lambda k: _tiny(str(k)), {"k": ipywidgets.IntSlider(value=1, max=3)},
-                      dpi=20)
-    live.controls["k"].value = 2
-    assert len(shown) == 2 and all(img.data[:4] == b"\x89PNG" for img in shown)
+def test_a_draw_returning_something_else_is_rejected():
+    with pytest.raises(TypeError, match="Figure or None"):
+        static_slider(lambda v: 3, [1, 2])
 
 
 @pytest.mark.parametrize("control", ["abc", [], 3])
@@ -202,10 +274,9 @@ def test_only_core_ipywidgets_api_is_used():
     """The names ipywidgets 7.7.1 (Colab) and 8 share; nothing else may appear."""
     core = {"IntSlider", "FloatSlider", "SelectionSlider", "interactive_output", "Output",
             "HBox", "VBox", "ValueWidget", "Widget"}
-    root = Path(sliders.__file__).parent
     used = set()
-    for name in ("_sliders.py", "widgets.py"):
-        used |= set(re.findall(r"ipywidgets\.(\w+)", (root / name).read_text()))
+    for path in Path(widgets.__file__).parent.glob("*.py"):
+        used |= set(re.findall(r"ipywidgets\.(\w+)", path.read_text()))
     assert used and used <= core, used - core
 
 
@@ -213,11 +284,12 @@ def test_only_core_ipywidgets_api_is_used():
 
 
 def test_dilation_explorer_draws_and_its_response_is_a_dilated_laplacian():
+    before = plt.get_fignums()
     explorer = DilationExplorer(torch.from_numpy(_triangle()).float()[None, None], max_rate=4)
     for rate in (1, 2, 4):
         fig = explorer.draw(rate)
         assert isinstance(fig, Figure) and len(fig.axes) == 3
-        assert fig.canvas.manager is None  # never joins pyplot's list of open figures
+    assert plt.get_fignums() == before  # its figures never join pyplot's list
     img = _triangle()
     for rate in (1, 3):
         y, x = 16, 15  # interior pixel: centre minus the mean of its 8 rate-spaced taps
@@ -225,17 +297,16 @@ def test_dilation_explorer_draws_and_its_response_is_a_dilated_laplacian():
                 if (i, j) != (0, 0)]
         got = float(explorer.response(rate)[y, x])
         assert got == pytest.approx(img[y, x] - sum(taps) / 8)
-    big = torch.zeros(1, 1, 7, 7, dtype=torch.float64)  # zero-filled 7×7 kernel, rate 3
-    big[0, 0, ::3, ::3] = explorer.kernel[0, 0]
+    big = torch.full((1, 1, 7, 7), 0.0, dtype=torch.float64)  # zero-filled 7×7 kernel, rate 3
+    big[0, 0, ::3, ::3] = -1 / 8
+    big[0, 0, 3, 3] = 1.0
     direct = F.conv2d(torch.from_numpy(img)[None, None], big, padding=3)[0, 0]
     torch.testing.assert_close(explorer.response(3), direct)
     with pytest.raises(ValueError, match="rate"):
         explorer.draw(5)
 
 
-def test_dilation_explorer_static_and_live(monkeypatch):
-    monkeypatch.setattr(sliders.plt, "show", lambda: None)
-    monkeypatch.setattr(sliders, "display", lambda obj: None)
+def test_dilation_explorer_static_and_live():
     explorer = DilationExplorer(_triangle(), max_rate=3)
     s = explorer.static(dpi=20)
     tags = _Tags(s.html)
@@ -256,6 +327,15 @@ def test_dilation_explorer_rejects_bad_images(image):
         DilationExplorer(image)
 
 
+@pytest.mark.parametrize(("kwargs", "match"), [({"max_rate": 0}, "max_rate"),
+                                               ({"kernel_size": 4}, "kernel_size")])
+def test_explorers_reject_bad_settings(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        DilationExplorer(_triangle(), **kwargs)
+    with pytest.raises(ValueError, match=match):
+        RatesExplorer(**kwargs)
+
+
 def test_rates_explorer_text_reports_holes_and_the_hdc_rule():
     explorer = RatesExplorer(max_rate=8)
     for rates, holes, hdc in [((1, 2, 5), 0, "yes"), ((2, 4, 8), 616, "no")]:
@@ -267,9 +347,7 @@ def test_rates_explorer_text_reports_holes_and_the_hdc_rule():
         explorer.draw(1, 9, 1)
 
 
-def test_rates_explorer_static_grid_and_live(monkeypatch):
-    monkeypatch.setattr(sliders.plt, "show", lambda: None)
-    monkeypatch.setattr(sliders, "display", lambda obj: None)
+def test_rates_explorer_static_grid_and_live():
     explorer = RatesExplorer(max_rate=4)
     s = explorer.static({"r1": (1,), "r2": (1, 2), "r3": (1, 3)}, dpi=20)
     tags = _Tags(s.html)
@@ -277,7 +355,7 @@ def test_rates_explorer_static_grid_and_live(monkeypatch):
     with pytest.raises(ValueError, match="keys"):
         explorer.static({"a": (1,)})
     calls = []
-    explorer.draw = lambda r1, r2, r3: calls.append((r1, r2, r3))
+    explorer.draw = lambda r1, r2, r3: calls.append((r1, r2, r3)) or _tiny()
     r1, r2, r3 = explorer.widget.children[0].children
     r3.value = 4
     assert calls == [(1, 1, 1), (1, 1, 4)]

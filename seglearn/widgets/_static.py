@@ -1,18 +1,9 @@
-"""Slider machinery of :mod:`seglearn.widgets` (private; use it through that module).
+"""The static form of a slider: every frame drawn in advance, behind HTML range inputs.
 
-The rendered Jupyter Book shows ipywidgets from their saved state, but moving a slider
-there runs no Python. So every slider has two forms:
+Part of :mod:`seglearn.widgets` (import from there). Works without a kernel: in the
+rendered book, in Colab, and in Jupyter once the notebook is trusted or re-run.
 
-- :class:`StaticSlider` (from :func:`static_slider` or :func:`static_grid`): every frame is
-  drawn in advance and embedded as a PNG; plain ``<input type="range">`` elements with an
-  inline ``oninput`` handler show the frame of the current position. No ``<script>``, no
-  CDN, no external file: it works in the HTML book, in Jupyter (once the notebook is
-  trusted or re-run: JupyterLab strips handlers from untrusted output) and in Colab.
-- :class:`LiveSlider` (from :func:`live_slider`): ipywidgets sliders and an ``Output``
-  that call the drawing function again on each change. It uses only the core API shared
-  by ipywidgets 7.7.1 (Colab) and 8 (``SelectionSlider``, ``interactive_output``,
-  ``Output``, ``HBox`` / ``VBox``) and ends each redraw with ``plt.show()``, without which
-  Colab stacks a new figure on every move.
+Chapter: book/loss_tversky
 """
 
 from __future__ import annotations
@@ -26,20 +17,11 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-import ipywidgets
 import matplotlib.pyplot as plt
-from IPython.display import Image, display
 from matplotlib.figure import Figure
 from PIL import Image as PILImage
 
-__all__ = [
-    "StaticSlider",
-    "static_slider",
-    "static_grid",
-    "LiveSlider",
-    "live_slider",
-    "figure_png",
-]
+__all__ = ["figure_png", "StaticSlider", "static_slider", "static_grid"]
 
 _counter = itertools.count()
 
@@ -67,6 +49,8 @@ def figure_png(fig: Figure, *, dpi: int = 72, colors: int | None = 128) -> bytes
 
     Returns:
         The PNG file as bytes (deterministic: no time stamp or software tag).
+
+    Chapter: book/loss_tversky
     """
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, facecolor="white", metadata={"Software": None})
@@ -79,21 +63,34 @@ def figure_png(fig: Figure, *, dpi: int = 72, colors: int | None = 128) -> bytes
     return out.getvalue()
 
 
-def _label(value: Any) -> str:
+def value_label(value: Any) -> str:
+    """How a slider labels a value: floats in ``%g`` form (0.5, not 0.500000)."""
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-def _render(draw: Callable[..., Figure | None], kwargs: dict, dpi: int) -> bytes:
-    before = set(plt.get_fignums())
-    fig = draw(**kwargs)
-    if fig is None:
-        fig = plt.gcf()
-    if not isinstance(fig, Figure):
-        raise TypeError(f"draw must return a matplotlib Figure or None, got {type(fig).__name__}")
-    png = figure_png(fig, dpi=dpi)
-    for num in set(plt.get_fignums()) - before:  # pyplot figures draw made: not for display
-        plt.close(num)
-    return png
+def frame_png(draw: Callable[..., Figure | None], kwargs: dict, dpi: int,
+              colors: int | None = 128) -> bytes:
+    """PNG of what ``draw(**kwargs)`` drew (a returned ``Figure``, or pyplot's current one
+    when it returns ``None``). That figure and every pyplot figure ``draw`` opened are then
+    closed: pyplot holds nothing to show again; the caller shows the picture.
+
+    Raises:
+        TypeError: ``draw`` returned something other than a ``Figure`` or ``None``.
+    """
+    before, fig = set(plt.get_fignums()), None
+    try:
+        fig = draw(**kwargs)
+        if fig is None:  # drawn with pyplot
+            fig = plt.gcf()
+        if not isinstance(fig, Figure):
+            raise TypeError(f"draw must return a matplotlib Figure or None, "
+                            f"got {type(fig).__name__}")
+        return figure_png(fig, dpi=dpi, colors=colors)
+    finally:
+        for num in set(plt.get_fignums()) - before:
+            plt.close(num)
+        if isinstance(fig, Figure):
+            plt.close(fig)  # a pyplot figure from before the call; a no-op for any other
 
 
 class StaticSlider:
@@ -111,6 +108,8 @@ class StaticSlider:
     Raises:
         ValueError: no slider, a slider without values, an unknown initial value, or a
             number of frames other than the product of the numbers of values.
+
+    Chapter: book/loss_tversky
     """
 
     def __init__(
@@ -146,21 +145,21 @@ class StaticSlider:
         handler = html.escape(_HANDLER)
         ranges = []
         for name, vals in self.values.items():
-            labels = html.escape(json.dumps([_label(v) for v in vals]))
+            labels = html.escape(json.dumps([value_label(v) for v in vals]))
             i = self.index[name]
             ranges.append(
                 f'<label style="margin-right:1.5em">{html.escape(name)} '
                 f'<input type="range" min="0" max="{len(vals) - 1}" step="1" value="{i}" '
                 f'aria-label="{html.escape(name)}" data-labels="{labels}" '
                 f'oninput="{handler}" style="vertical-align:middle"> '
-                f'<span class="sgl-value">{html.escape(_label(vals[i]))}</span></label>'
+                f'<span class="sgl-value">{html.escape(value_label(vals[i]))}</span></label>'
             )
         imgs = []
         names = list(self.values)
         for k, (combo, png) in enumerate(
             zip(itertools.product(*self.values.values()), self.frames, strict=True)
         ):
-            alt = html.escape(", ".join(f"{n}={_label(v)}" for n, v in zip(names, combo,
+            alt = html.escape(", ".join(f"{n}={value_label(v)}" for n, v in zip(names, combo,
                                                                           strict=True)))
             hidden = "" if k == flat else "display:none;"
             data = base64.b64encode(png).decode("ascii")
@@ -203,9 +202,15 @@ def static_slider(
 
     Returns:
         A :class:`StaticSlider`.
+
+    Raises:
+        ValueError: no values, or an ``initial`` not among them.
+        TypeError: ``draw`` returned something other than a ``Figure`` or ``None``.
+
+    Chapter: book/loss_tversky
     """
     values = list(values)
-    frames = [_render(lambda v=v: draw(v), {}, dpi) for v in values]
+    frames = [frame_png(lambda v=v: draw(v), {}, dpi) for v in values]
     init = None if initial is None else {label: initial}
     return StaticSlider(frames, {label: values}, initial=init)
 
@@ -224,74 +229,21 @@ def static_grid(
     the numbers of values, so keep the grids small (about 30 KB a frame at the default
     dpi for a 9×3 inch figure).
 
+    Args:
+        draw: takes one keyword per slider, returns a ``Figure`` (or draws with pyplot).
+        values: slider name -> its values, in slider order (the last varies fastest).
+        initial: slider name -> starting value (default: each slider's first value).
+        dpi: resolution of the frames.
+
     Returns:
         A :class:`StaticSlider` with one range input per name of ``values``.
+
+    Raises:
+        ValueError, TypeError: as :func:`static_slider`.
+
+    Chapter: book/loss_tversky
     """
     values = {str(k): list(v) for k, v in values.items()}
-    frames = [_render(draw, dict(zip(values, combo, strict=True)), dpi)
+    frames = [frame_png(draw, dict(zip(values, combo, strict=True)), dpi)
               for combo in itertools.product(*values.values())]
     return StaticSlider(frames, values, initial=initial)
-
-
-class LiveSlider:
-    """ipywidgets sliders and an ``Output`` that redraw on every change (needs a kernel).
-
-    Each value of ``controls`` is an ipywidgets value widget (``IntSlider``,
-    ``FloatSlider``, ``SelectionSlider``, ``Dropdown`` …), used as it is, or a sequence of
-    values, which becomes a ``SelectionSlider`` that redraws when released. ``draw`` is
-    called with the control names as keyword arguments, once at construction and again
-    on each change; a returned ``Figure`` not managed by pyplot is shown as a PNG at
-    ``dpi``, and every redraw ends with ``plt.show()`` (for pyplot drawing, and Colab).
-
-    Attributes:
-        controls: name -> widget.
-        output: the ``Output`` the drawings go to.
-        widget: the whole UI (``VBox`` of the controls and the output); displaying the
-            ``LiveSlider`` displays it.
-    """
-
-    def __init__(
-        self,
-        draw: Callable[..., Figure | None],
-        controls: Mapping[str, ipywidgets.ValueWidget | Sequence[Any]],
-        *,
-        dpi: int = 90,
-    ) -> None:
-        self.draw, self.dpi = draw, dpi
-        self.controls = {name: self._control(name, c) for name, c in controls.items()}
-        if not self.controls:
-            raise ValueError("LiveSlider needs at least one control")
-        self.output = ipywidgets.interactive_output(self._redraw, self.controls)
-        self.widget = ipywidgets.VBox([ipywidgets.HBox(list(self.controls.values())),
-                                       self.output])
-
-    @staticmethod
-    def _control(name: str, control: Any) -> ipywidgets.ValueWidget:
-        if isinstance(control, ipywidgets.ValueWidget):
-            return control
-        if isinstance(control, str) or not isinstance(control, Sequence) or not control:
-            raise TypeError(f"control {name!r} must be a widget or a non-empty sequence of "
-                            f"values, got {control!r}")
-        return ipywidgets.SelectionSlider(options=[(_label(v), v) for v in control],
-                                          description=name, continuous_update=False)
-
-    def _redraw(self, **kwargs: Any) -> None:
-        fig = self.draw(**kwargs)
-        if isinstance(fig, Figure) and fig.canvas.manager is None:  # not a pyplot figure
-            display(Image(data=figure_png(fig, dpi=self.dpi, colors=None)))
-        plt.show()
-
-    def _ipython_display_(self) -> None:
-        display(self.widget)
-
-
-def live_slider(
-    draw: Callable[..., Figure | None],
-    **controls: ipywidgets.ValueWidget | Sequence[Any],
-) -> LiveSlider:
-    """``LiveSlider(draw, controls)`` with the controls as keywords, like ``interact``.
-
-    Example:
-        >>> live_slider(lambda rate: explorer.draw(rate), rate=range(1, 9))  # doctest: +SKIP
-    """
-    return LiveSlider(draw, controls)
