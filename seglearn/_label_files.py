@@ -123,7 +123,16 @@ def labels_to_masks(labels: np.ndarray, class_values: list, where: str) -> np.nd
         ValueError: a value (colour) that is not in the table, naming ``where``.
     """
     is_colour = bool(class_values) and isinstance(class_values[0], tuple)
-    keys = _pack(np.asarray(labels)) if is_colour else np.asarray(labels).astype(np.int64)
+    labels = np.asarray(labels)
+    if not is_colour and labels.dtype in (np.uint8, np.uint16):  # PNG files: a lookup table
+        lut = np.full(2 ** (8 * labels.dtype.itemsize), -1, np.int64)
+        for i, v in enumerate(class_values):
+            if v < len(lut):
+                lut[v] = i
+        masks = lut[labels]
+        if not (masks < 0).any():
+            return masks
+    keys = _pack(labels) if is_colour else labels.astype(np.int64)
     table = _pack(np.array(class_values)) if is_colour else np.array(class_values, np.int64)
     uniq, inverse = np.unique(keys, return_inverse=True)
     lookup = {int(v): i for i, v in enumerate(table.tolist())}
@@ -201,7 +210,8 @@ def read_image(path: Path) -> np.ndarray:
 
 
 def read_label(path: Path, is_colour: bool) -> np.ndarray:
-    """A label file's values, int64 ``(H, W)``, or its colours, uint8 ``(H, W, 3)``."""
+    """A label file's values, integer ``(H, W)`` (uint8, uint16 or int32 as stored), or its
+    colours, uint8 ``(H, W, 3)``."""
     im = _open(path)
     if im.mode in ("LA", "RGBA"):
         im = _opaque(im, path)
@@ -211,9 +221,9 @@ def read_label(path: Path, is_colour: bool) -> np.ndarray:
             if a[..., 1].min() < 255:
                 raise ValueError(f"{path}: mode PA with transparent pixels in a label file")
             a = a[..., 0]
-        index = a.astype(np.int64)
         if not is_colour:
-            return index  # palette indices: VOC's class values, no colour conversion
+            return a  # palette indices: VOC's class values, no colour conversion
+        index = a.astype(np.int64)
         palette = np.array(im.getpalette() or [], dtype=np.uint8).reshape(-1, 3)
         if index.size and index.max() >= len(palette):
             raise ValueError(f"{path}: palette index {index.max()} has no colour "
@@ -230,6 +240,7 @@ def read_label(path: Path, is_colour: bool) -> np.ndarray:
         if is_colour:
             raise ValueError(f"{path}: a grayscale label file (mode {im.mode}), but the class "
                              "table holds colours; give the values stored in the file")
-        return np.asarray(im).astype(np.int64)
+        a = np.asarray(im)
+        return a.astype(np.uint8) if a.dtype == bool else a
     raise ValueError(f"{path}: unsupported label file mode {im.mode!r}; expected P, L, 1, "
                      "I;16, I or RGB (label files hold class values, not floats)")
