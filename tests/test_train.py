@@ -390,3 +390,58 @@ def test_segment_rejects_nan_images():
         segment(DilatedNet(channels=4), x)
     with pytest.raises(TypeError, match="batch_size must be an integer"):
         segment(DilatedNet(channels=4), x[:1], batch_size=2.0)
+
+
+# ---- scripts/gpu_check.py: the parts that run without a GPU ----------------------------
+
+def _gpu_check():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "scripts" / "gpu_check.py"
+    spec = importlib.util.spec_from_file_location("gpu_check", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_gpu_check_dry_run_lists_every_chapter(capsys):
+    from pathlib import Path
+
+    gpu_check = _gpu_check()
+    assert gpu_check.main(["--dry-run"]) == 0
+    printed = capsys.readouterr().out
+    book = Path(gpu_check.ROOT) / "book"
+    for notebook in book.glob("*.ipynb"):
+        assert f"book/{notebook.name}" in printed
+    assert "bench_fit.py --device cuda" in printed
+    with pytest.raises(SystemExit, match="no such chapter"):
+        gpu_check.main(["--dry-run", "--chapters", "no_such_chapter"])
+
+
+def test_gpu_check_counts_what_fit_trains():
+    import sys
+
+    import seglearn.train
+
+    gpu_check = _gpu_check()
+    original = seglearn.train.fit
+    namespace = {}
+    try:
+        exec(gpu_check.INSTRUMENT, namespace)  # the cell added in front of each chapter
+        from seglearn.train import fit as counted  # what a chapter imports afterwards
+
+        x, y = _data(6)
+        counted(DilatedNet(channels=4), x, y, loss=F.cross_entropy, epochs=2, progress=False)
+        protocol = sys.modules.get("seglearn.protocol")
+        if protocol is not None:
+            assert protocol.fit is counted
+    finally:  # put the real fit back wherever the cell replaced it
+        wrapper = namespace.get("_counted_fit")
+        for name, module in list(sys.modules.items()):
+            if wrapper is not None and name.startswith("seglearn") \
+                    and getattr(module, "fit", None) is wrapper:
+                module.fit = original
+    report = namespace["_GPU_CHECK"]
+    assert report["fit_calls"] == 1 and report["images"] == 12 and report["device"] == "cpu"
+    assert report["fit_seconds"] > 0
