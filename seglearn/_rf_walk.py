@@ -31,6 +31,8 @@ class LayerSpec:
         dilation: spacing d between taps (≥ 1); ``k_eff = d (k - 1) + 1``.
         padding: zeros added on each side (only changes output sizes and the centre).
         ceil_mode: pooling's ``ceil_mode`` (only changes output sizes).
+
+    Chapter: book/receptive_fields
     """
 
     kernel: int
@@ -63,6 +65,8 @@ class ReceptiveFieldRow:
             where padding shifts it left of the image).
         out_size: ``(H_out, W_out)`` when the input size was given, else ``None``.
         pointwise: True for layers that change neither field nor jump.
+
+    Chapter: book/receptive_fields
     """
 
     name: str

@@ -42,9 +42,11 @@ def _public_objects():
             obj = getattr(module, name)
             if not (inspect.isclass(obj) or inspect.isfunction(obj)):
                 continue  # constants are documented in their module's docstring
-            if getattr(obj, "__module__", "").split(".")[1:2] and \
-                    obj.__module__ != module.__name__ and not obj.__module__.startswith(
-                        f"{module.__name__}._"):
+            home = getattr(obj, "__module__", "")
+            parts = home.split(".")
+            defined_in_public_module = home.startswith("seglearn.") and not any(
+                part.startswith("_") for part in parts[1:])
+            if defined_in_public_module and home != module.__name__:
                 continue  # re-exported from another public module: checked there
             yield f"seglearn.{mod_name}.{name}", obj
 
