@@ -289,7 +289,9 @@ def class_weights(counts: LabelCount, method: str = "inverse") -> torch.Tensor:
     - ``"inverse"``: ``1 / frequency`` with frequency ``PixelCount / sum(PixelCount)``
       (seed ``000``'s choice);
     - ``"median"``: median frequency balancing, ``median(f) / f`` with
-      ``f = PixelCount / ImagePixelCount`` (Eigen & Fergus 2015, MATLAB's documentation).
+      ``f = PixelCount / ImagePixelCount`` (Eigen & Fergus 2015, MATLAB's documentation);
+      the median of an even number of classes is the mean of the middle two, as in
+      MATLAB's ``median`` (``torch.median`` would return the lower one).
 
     Raises:
         TypeError: ``counts`` is not a :class:`LabelCount`.
@@ -308,7 +310,7 @@ def class_weights(counts: LabelCount, method: str = "inverse") -> torch.Tensor:
         w = pix.sum() / pix
     elif method == "median":
         freq = pix / torch.tensor(counts.image_pixel_count, dtype=torch.float64)
-        w = freq.median() / freq
+        w = freq.quantile(0.5) / freq  # the mean of the middle two for even K
     else:
         raise ValueError(f"method must be 'inverse' or 'median', got {method!r}")
     return w.float()

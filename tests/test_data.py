@@ -128,9 +128,22 @@ def test_count_each_label_by_hand():
     assert "PixelCount" in str(c)
     w = class_weights(c, "inverse")
     torch.testing.assert_close(w, torch.tensor([8 / 5, 8 / 3]))
-    # median frequency: f = [5/8, 3/4], median of two values is the lower in torch
+    # median frequency: f = [5/8, 3/4]; MATLAB's median of two values is their mean
     m = class_weights(c, "median")
-    torch.testing.assert_close(m, torch.tensor([1.0, (5 / 8) / (3 / 4)]))
+    med = (5 / 8 + 3 / 4) / 2
+    torch.testing.assert_close(m, torch.tensor([med / (5 / 8), med / (3 / 4)]))
+
+
+@pytest.mark.parametrize("k", [3, 4, 5])
+def test_median_frequency_weights_use_the_statistical_median(k):
+    # numpy's median (the mean of the middle two for an even count) is MATLAB's.
+    gen = torch.Generator().manual_seed(k)
+    masks = torch.randint(0, k, (6, 5, 5), generator=gen)
+    masks[0] = 0  # class frequencies per image differ
+    c = count_each_label(masks, [f"c{i}" for i in range(k)])
+    f = np.array(c.pixel_count, dtype=np.float64) / np.array(c.image_pixel_count)
+    torch.testing.assert_close(class_weights(c, "median"),
+                               torch.tensor(np.median(f) / f, dtype=torch.float32))
 
 
 def test_count_each_label_errors():
