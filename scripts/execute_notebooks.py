@@ -51,7 +51,9 @@ BOOK = ROOT / "book"
 SRC = BOOK / "src"
 FMT = "md:myst"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
-INSTALL = re.compile(r'"seglearn-book @ git\+[^"\s]+"')
+# The set-up cell names the repository once, `REPO = "<url>"`, and installs with
+# `%pip install -q "seglearn-book @ git+$REPO"` (IPython expands $REPO in the magic).
+INSTALL = re.compile(r'^REPO = "[^"\s]+"$', re.M)
 
 
 def chapter_paths(name: Path | str) -> tuple[Path, Path]:
@@ -70,9 +72,10 @@ def repository_url() -> str:
 
 
 def set_url(md: Path, url: str) -> bool:
-    """Write ``url`` into the set-up cell's install line of a text source; True if changed."""
+    """Write ``url`` into the set-up cell's ``REPO = ...`` line of a text source; True if
+    changed."""
     text = md.read_text()
-    new = INSTALL.sub(f'"seglearn-book @ git+{url}"', text)
+    new = INSTALL.sub(f'REPO = "{url}"', text)
     if new != text:
         md.write_text(new)
     return new != text
