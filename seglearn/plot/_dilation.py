@@ -91,7 +91,9 @@ def dilated_response(image: torch.Tensor | np.ndarray, rate: int, *,
 
     Chapter: book/dilated_convolution
     """
-    _check_rates((rate,), max(rate, 1), kernel_size)
+    if rate < 1:
+        raise ValueError(f"rate must be >= 1, got {rate}")
+    _check_rates((rate,), rate, kernel_size)
     k = kernel_size
     kernel = torch.full((1, 1, k, k), -1.0 / (k * k - 1), dtype=torch.float64)
     kernel[0, 0, k // 2, k // 2] = 1.0

@@ -46,7 +46,9 @@ class DilationExplorer:
     def __init__(self, image: torch.Tensor | np.ndarray, *, max_rate: int = 8,
                  kernel_size: int = 3) -> None:
         self.image, self.max_rate, self.kernel_size = image, max_rate, kernel_size
-        plot_dilation(image, max_rate, max_rate=max_rate, kernel_size=kernel_size)  # checks
+        if max_rate < 1:
+            raise ValueError(f"max_rate must be >= 1, got {max_rate}")
+        dilated_response(image, max_rate, kernel_size=kernel_size)  # checks image and k
 
     def response(self, rate: int) -> torch.Tensor:
         """:func:`~seglearn.plot.dilated_response` of the image at ``rate``: float64 (H, W)."""
