@@ -15,4 +15,8 @@ EXTRAS=book,test source scripts/_setup_venv.sh
 export TQDM_DISABLE=1 MPLBACKEND=Agg
 workers=${SEGLEARN_TEST_WORKERS:-$("$VENV/bin/python" scripts/usable_cpus.py)}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
+# If someone raises the thread count, idle OpenMP threads sleep instead of spinning against
+# the other workers (spinning threads made training 3-20x slower on a busy 2-core machine).
+# seglearn's fit and segment use one thread on the CPU anyway (SEGLEARN_NUM_THREADS).
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 exec "$VENV/bin/python" -m pytest -n "$workers" --dist loadfile "$@"

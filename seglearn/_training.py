@@ -95,7 +95,7 @@ def cpu_threads_wanted() -> int:
 
     One thread, because the book's networks are too small to share between threads, and on
     a machine with another busy process OpenMP's spinning threads fight it: on the 2-core
-    CPU with other jobs running, two threads made training 3-18x slower than one
+    CPU with other jobs running, two threads made training 3-20x slower than one
     (``benchmarks/bench_fit.py`` measures it). A fixed count also keeps results the same on
     machines with different core counts.
     """
@@ -206,6 +206,31 @@ def num_classes_of(model: nn.Module, sample: torch.Tensor) -> int:
         raise ValueError(f"model must return logits (N, K, H, W) with K >= 2 at the input's "
                          f"resolution: for one image {tuple(sample.shape)} it returned {got}")
     return int(logits.shape[1])
+
+
+def mean_iou(model: nn.Module, images: torch.Tensor, masks: torch.Tensor, num_classes: int,
+              device: torch.device) -> float:
+    """MeanIoU of the model's predictions (``fit``'s validation score)."""
+    from .metrics import evaluate_semantic_segmentation
+
+    preds = predict(model, images, 256, False, device)[0].cpu()
+    res = evaluate_semantic_segmentation(preds, masks.cpu(), num_classes=num_classes,
+                                         bf_score=False)
+    return float(res.mean_iou)
+
+
+@torch.no_grad()
+def predict(model: nn.Module, images: torch.Tensor, batch_size: int, return_scores: bool,
+            device: torch.device) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Labels (and scores) on ``device``, in eval mode; the caller checked the input."""
+    labels, scores = [], []
+    with eval_mode(model):
+        for i in range(0, images.shape[0], batch_size):
+            logits = model(images[i:i + batch_size].to(device))  # (B, K, H, W)
+            labels.append(logits.argmax(1))
+            if return_scores:
+                scores.append(logits.float().softmax(1))
+    return torch.cat(labels), (torch.cat(scores) if return_scores else None)
 
 
 OPTIMIZERS = ("sgdm", "adam", "adamw")

@@ -164,7 +164,7 @@ def fit(
             CPUs without bfloat16 units it is slower (benchmarks/bench_fit.py).
 
     On the CPU, training uses one thread, or ``$SEGLEARN_NUM_THREADS``: the book's networks
-    gain little from more, and two threads next to another busy process ran 3-18x slower.
+    gain little from more, and two threads next to another busy process ran 3-20x slower.
 
     Raises:
         TypeError: a tensor argument that is not a tensor, a non-integer ``epochs``,
@@ -252,7 +252,7 @@ def fit(
                     sched.step()
                 hist.loss.append(float((per_step * sizes).sum()) / n)
                 if val_data is not None:
-                    hist.val_mean_iou.append(_mean_iou(model, *val_data, num_classes, dev))
+                    hist.val_mean_iou.append(T.mean_iou(model, *val_data, num_classes, dev))
                 hist.seconds.append(time.perf_counter() - start)
                 post = {"loss": f"{hist.loss[-1]:.4f}"}
                 if hist.val_mean_iou:
@@ -261,29 +261,6 @@ def fit(
         bar.close()
     model.eval()
     return hist
-
-
-def _mean_iou(model: nn.Module, images: torch.Tensor, masks: torch.Tensor, num_classes: int,
-              device: torch.device) -> float:
-    from .metrics import evaluate_semantic_segmentation
-
-    preds = _predict(model, images, 256, False, device)[0].cpu()
-    res = evaluate_semantic_segmentation(preds, masks, num_classes=num_classes, bf_score=False)
-    return float(res.mean_iou)
-
-
-@torch.no_grad()
-def _predict(model: nn.Module, images: torch.Tensor, batch_size: int, return_scores: bool,
-             device: torch.device) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """Labels (and scores) on ``device``, in eval mode; the caller checked the input."""
-    labels, scores = [], []
-    with T.eval_mode(model):
-        for i in range(0, images.shape[0], batch_size):
-            logits = model(images[i:i + batch_size].to(device))  # (B, K, H, W)
-            labels.append(logits.argmax(1))
-            if return_scores:
-                scores.append(logits.float().softmax(1))
-    return torch.cat(labels), (torch.cat(scores) if return_scores else None)
 
 
 def segment(
@@ -331,7 +308,7 @@ def segment(
     else:
         dev = choose_device(device)
     with T.cpu_threads(dev):
-        out, sc = _predict(model, images, batch_size, return_scores, dev)
+        out, sc = T.predict(model, images, batch_size, return_scores, dev)
     out = out.cpu()
     if return_scores:
         sc = sc.cpu()
