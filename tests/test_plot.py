@@ -59,6 +59,15 @@ def test_table_text_and_html():
     assert html.count("<tr>") == 3 and "0.912" in html
 
 
+def test_table_html_breaks_headers_only_between_words_and_escapes():
+    t = Table({"a<b": {"GlobalAccuracy": 1.0, "loss/run": "x & y"}})
+    html = t._repr_html_()
+    assert "<th>Global<wbr>Accuracy</th>" in html  # a narrow column breaks it there only
+    assert "<th>loss/<wbr>run</th>" in html
+    assert "a&lt;b" in html and "x &amp; y" in html
+    assert str(t).split()[:2] == ["GlobalAccuracy", "loss/run"]  # the text form is unchanged
+
+
 def test_dilation_pictures_are_figures_pyplot_never_holds():
     from seglearn.plot import dilated_response, plot_dilation, plot_dilation_rates
 

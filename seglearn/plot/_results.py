@@ -7,7 +7,9 @@ Chapter: book/dilated_segmentation
 
 from __future__ import annotations
 
+import html
 import math
+import re
 from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
@@ -169,6 +171,14 @@ def plot_history(histories: Mapping[str, object], *, ax_loss=None, ax_iou=None) 
     return fig
 
 
+def _breakable(name: str) -> str:
+    """A header, HTML-escaped, that may break inside CamelCase names and after ``/`` or
+    ``_`` ("Global<wbr>Accuracy"), so that a table of MATLAB's metric names fits a narrow
+    column without breaking a word anywhere else."""
+    text = html.escape(str(name))
+    return re.sub(r"(?<=[a-z])(?=[A-Z])|(?<=[/_])(?=\w)", "<wbr>", text)
+
+
 class Table:
     """A small table that prints as aligned text and renders as HTML in notebooks.
 
@@ -225,10 +235,11 @@ class Table:
     __repr__ = __str__
 
     def _repr_html_(self) -> str:
-        head = "".join(f"<th>{c}</th>" for c in [self.index_name] + self.columns)
+        head = "".join(f"<th>{_breakable(c)}</th>" for c in [self.index_name] + self.columns)
         body = "".join(
-            f"<tr><th style='text-align:left'>{k}</th>"
-            + "".join(f"<td>{self._cell(r.get(c))}</td>" for c in self.columns) + "</tr>"
+            f"<tr><th style='text-align:left'>{_breakable(k)}</th>"
+            + "".join(f"<td>{html.escape(self._cell(r.get(c)))}</td>" for c in self.columns)
+            + "</tr>"
             for k, r in self.rows.items())
         return (f"<table class='seglearn-table'><thead><tr>{head}</tr></thead>"
                 f"<tbody>{body}</tbody></table>")
