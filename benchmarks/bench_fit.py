@@ -25,6 +25,7 @@ cross-entropy; ``--epochs`` of its 100 epochs are timed and scaled) and the comp
 small network (all 20 epochs, cross-entropy and Dice).
 
     python benchmarks/bench_fit.py [--repeats 5] [--epochs 2] [--device cpu|cuda] [--quick]
+        [--threads-study]
 
 ``--quick`` (a smoke test: 1 repeat, 1 epoch, 2 epochs of the small network) checks that
 the script runs; its figures mean nothing.
@@ -35,6 +36,7 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -193,12 +195,56 @@ def _ratios(times: dict, a: str, b: str) -> str:
             "wall time")
 
 
+_ONE_FIT = """
+import sys, time, torch
+from seglearn.data import load_triangles
+from seglearn.losses import cross_entropy_loss
+from seglearn.models import DilatedNet
+from seglearn.train import fit, set_seed
+channels, epochs, batch, opt = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+x, y = load_triangles("train")
+set_seed(0)
+fit(DilatedNet(channels=channels), x, y, loss=cross_entropy_loss, epochs=1, batch_size=batch,
+    lr=1e-2, optimizer=opt, progress=False, device="cpu")  # warm-up
+start = time.perf_counter()
+fit(DilatedNet(channels=channels), x, y, loss=cross_entropy_loss, epochs=epochs,
+    batch_size=batch, lr=1e-2, optimizer=opt, progress=False, device="cpu")
+print(time.perf_counter() - start)
+"""
+
+
+def thread_study(repeats: int, matlab_epochs: int) -> None:
+    """Wall seconds of fit in fresh processes: one thread, and torch's default count with
+    OpenMP's default (spinning) and passive wait policies (read at start-up only)."""
+    threads = os.cpu_count() or 1
+    settings = {"1 thread": {"SEGLEARN_NUM_THREADS": "1"},
+                f"{threads} threads": {"SEGLEARN_NUM_THREADS": str(threads)},
+                f"{threads} threads, PASSIVE": {"SEGLEARN_NUM_THREADS": str(threads),
+                                                "OMP_WAIT_POLICY": "PASSIVE"}}
+    for label, args in [("MATLAB recipe", ["32", str(matlab_epochs), "64", "sgdm"]),
+                        ("small network", ["8", "20", "32", "adam"])]:
+        times = {k: [] for k in settings}
+        for r in range(repeats):
+            for k in list(settings)[r % 3:] + list(settings)[:r % 3]:
+                env = {key: v for key, v in os.environ.items()
+                       if key not in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY")}
+                env.update(settings[k])
+                done = subprocess.run([sys.executable, "-c", _ONE_FIT, *args], env=env,
+                                      capture_output=True, text=True, check=True)
+                times[k].append(float(done.stdout.split()[-1]))
+        base = min(times["1 thread"])
+        print(f"  {label}: " + ", ".join(
+            f"{k} {min(v):.2f} s ({min(v) / base:.2f}x)" for k, v in times.items()))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5, help="interleaved rounds")
     parser.add_argument("--epochs", type=int, default=2, help="epochs of MATLAB's recipe")
     parser.add_argument("--device", default="cpu", help="cpu or cuda")
     parser.add_argument("--quick", action="store_true", help="smoke test, figures meaningless")
+    parser.add_argument("--threads-study", action="store_true",
+                        help="also time thread counts and wait policies in fresh processes")
     args = parser.parse_args()
     if args.quick:
         args.repeats, args.epochs = 1, 1
@@ -276,6 +322,10 @@ def main() -> int:
         for k in variants:
             if k != "fit":  # threads: wall time is the point (spinning threads burn CPU)
                 print(f"  {label}: fit with {k} / fit   {_ratios(times, k, 'fit')}")
+
+    if args.threads_study and device.type == "cpu":
+        print("\nthreads (fresh processes, fastest of the rounds, wall time)")
+        thread_study(args.repeats, args.epochs)
 
     print("\ntargets (issue 17)                                   target   measured")
     for label, times, _, _ in rows:
