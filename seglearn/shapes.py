@@ -321,7 +321,7 @@ def load_shapes(
     """
     _check_split(split)
     if root is not None:
-        from ._folder import SegmentationFolder
+        from .data import SegmentationFolder  # lazy: data may re-export this module
 
         image_dir, label_dir = (Path(root) / d for d in SHAPE_SPLITS[split][:2])
         return SegmentationFolder(image_dir, label_dir, SHAPE_CLASSES).tensors()
