@@ -189,6 +189,8 @@ def run(
     Raises:
         ValueError: no configurations or seeds, duplicate names, no splits to score;
             and what :func:`seglearn.train.fit` raises.
+
+    Chapter: book/dilated_segmentation
     """
     from tqdm.auto import tqdm
 
