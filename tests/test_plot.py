@@ -83,3 +83,94 @@ def test_dilation_pictures_are_figures_pyplot_never_holds():
     for bad in (dict(rate=0), dict(rate=4), dict(rate=1, kernel_size=2)):
         with pytest.raises(ValueError, match="rate|kernel_size"):
             plot_dilation(image, **bad, max_rate=3)
+
+
+def test_error_overlay_k_classes_against_a_pixel_loop():
+    from seglearn.plot import ERROR_COLORS
+
+    image = torch.zeros(1, 2, 4)
+    truth = torch.tensor([[0, 1, 2, 3], [3, 0, 2, 1]])
+    pred = torch.tensor([[0, 1, 3, 0], [2, 2, 2, 0]])
+    rgb = error_overlay(image, pred, truth, alpha=1.0)
+    colours = {name: tuple(int(c[i:i + 2], 16) for i in (1, 3, 5))
+               for name, c in ERROR_COLORS.items()}
+    for i in range(2):
+        for j in range(4):
+            t, p = int(truth[i, j]), int(pred[i, j])
+            if t == p == 0:
+                want = (0, 0, 0)  # right background: the image
+            elif t == p:
+                want = colours["right class"]
+            elif p > 0:
+                want = colours["wrong class"]  # a false positive or a confusion
+            else:
+                want = colours["missed (background)"]
+            assert tuple(rgb[i, j]) == want, (i, j, t, p)
+
+
+def test_error_overlay_k2_is_the_class_1_overlay():
+    gen = torch.Generator().manual_seed(0)
+    image = torch.rand(1, 8, 8, generator=gen)
+    pred, truth = (torch.randint(0, 2, (8, 8), generator=gen) for _ in range(2))
+    np.testing.assert_array_equal(error_overlay(image, pred, truth),
+                                  error_overlay(image, pred, truth, cls=1))
+
+
+def test_label_overlay_k_classes_paints_each_class_its_colour():
+    mask = torch.tensor([[0, 1], [2, 3]])
+    cols = ["#ff0000", "#00ff00", "#0000ff"]
+    rgb = label_overlay(torch.zeros(1, 2, 2), mask, alpha=1.0, colors=cols)
+    assert [tuple(rgb[i, j]) for i in range(2) for j in range(2)] == [
+        (0, 0, 0), (255, 0, 0), (0, 255, 0), (0, 0, 255)]
+
+
+def test_class_legend_names_and_colours():
+    from matplotlib.colors import to_hex
+
+    from seglearn.plot import CLASS_COLORS, class_legend
+
+    names = ["background", "disk", "square", "triangle"]
+    handles = class_legend(names)
+    assert [h.get_label() for h in handles] == names[1:]
+    assert [to_hex(h.get_facecolor()) for h in handles] == CLASS_COLORS[:3]
+    assert len(class_legend(names, errors=True)) == 6
+    with pytest.raises(ValueError, match="K >= 2"):
+        class_legend(["background"])
+
+
+def test_show_samples_k_classes_draws_both_rows_and_a_legend():
+    x = torch.rand(2, 1, 8, 8)
+    y = torch.randint(0, 4, (2, 8, 8))
+    names = ["background", "disk", "square", "triangle"]
+    fig = show_samples(x, y, y, n=2, class_names=names)
+    assert len(fig.axes) == 8  # image, truth, prediction, errors
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert labels[:3] == names[1:] and "missed (background)" in labels
+    plt.close(fig)
+    fig = show_samples(x, y, y, n=2)  # without names: the binary layout, no legend
+    assert len(fig.axes) == 6 and not fig.legends
+    plt.close(fig)
+
+
+def test_plot_confusion_shows_row_shares_against_numpy():
+    from seglearn.metrics import confusion_matrix
+    from seglearn.plot import plot_confusion
+
+    gen = torch.Generator().manual_seed(1)
+    truth = torch.randint(0, 3, (2, 6, 6), generator=gen)  # class 3 never true
+    pred = torch.randint(0, 4, (2, 6, 6), generator=gen)
+    cm = confusion_matrix(pred, truth, 4)
+    t, p = truth.numpy().ravel(), pred.numpy().ravel()
+    want = np.full((4, 4), np.nan)  # no true pixel of class 3: NaN, not 0
+    for row in range(3):
+        want[row] = [np.mean(p[t == row] == col) for col in range(4)]
+    before = plt.get_fignums()
+    fig = plot_confusion(cm, ["bg", "a", "b", "c"])
+    shown = fig.axes[0].images[0].get_array()
+    np.testing.assert_allclose(np.ma.filled(shown, np.nan), want)
+    assert len(fig.axes) == 2 and plt.get_fignums() == before  # a colour bar; not held
+    assert fig.axes[0].texts[15].get_text() == "NaN"
+    with pytest.raises(ValueError, match="class names"):
+        plot_confusion(cm, ["bg"])
+    with pytest.raises(ValueError, match="square"):
+        plot_confusion(torch.zeros(2, 3), ["a", "b"])

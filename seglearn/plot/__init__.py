@@ -3,6 +3,8 @@
 - :func:`label_overlay` is MATLAB's ``labeloverlay`` (drawn with torchvision's
   ``draw_segmentation_masks``); :func:`error_overlay` colours true positives, false
   positives and false negatives of one class;
+- :func:`plot_confusion` draws the row-normalised confusion matrix of K classes and
+  :func:`class_legend` the legend of class (and error) colours;
 - :func:`show_samples` lays out images, truth and predictions in a grid;
 - :func:`plot_history` draws training curves of one or more :class:`~seglearn.train.History`;
 - :class:`Table` prints aligned text (compared by nbval) and renders HTML in notebooks;
@@ -14,6 +16,7 @@ First used in the chapter *Semantic segmentation with dilated convolutions*.
 Chapter: book/dilated_segmentation
 """
 
+from ._classes import ERROR_COLORS, class_legend, plot_confusion
 from ._dilation import dilated_response, plot_dilation, plot_dilation_rates
 from ._results import CLASS_COLORS, Table, error_overlay, label_overlay, plot_history, show_samples
 
@@ -23,6 +26,9 @@ __all__ = [
     "error_overlay",
     "show_samples",
     "plot_history",
+    "ERROR_COLORS",
+    "class_legend",
+    "plot_confusion",
     "Table",
     "dilated_response",
     "plot_dilation",

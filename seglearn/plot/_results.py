@@ -70,23 +70,35 @@ def label_overlay(
 
 
 def error_overlay(
-    image: torch.Tensor, pred: torch.Tensor, mask: torch.Tensor, *, cls: int = 1,
+    image: torch.Tensor, pred: torch.Tensor, mask: torch.Tensor, *, cls: int | None = None,
     alpha: float = 0.55,
 ) -> np.ndarray:
-    """Where a prediction of class ``cls`` is right and wrong, painted on the image.
+    """Where a prediction is right and wrong, painted on the image.
 
-    Green: true positive; red: false positive (predicted, not true); blue: false negative
-    (true, missed). ``image`` float ``(C, H, W)`` or ``(H, W)`` in [0, 1]; ``pred`` and
-    ``mask`` int ``(H, W)`` class indices. Returns uint8 ``(H, W, 3)``.
+    ``cls=None`` (K classes): green where a foreground pixel gets its true class, red where
+    a pixel is predicted as a foreground class it does not belong to (a false positive, or
+    one shape taken for another), blue where a foreground pixel is predicted background
+    (missed); right background stays unpainted. ``cls=c``: the same for class ``c`` against
+    all others (green TP, red FP, blue FN). For K = 2 the two agree with ``c = 1``.
+    ``image`` float ``(C, H, W)`` or ``(H, W)`` in [0, 1]; ``pred`` and ``mask`` int
+    ``(H, W)`` class indices. Returns uint8 ``(H, W, 3)``; the colours are
+    :data:`ERROR_COLORS` (legend: :func:`class_legend` with ``errors=True``).
 
-    Chapter: book/dilated_convolution
+    Chapters: book/dilated_convolution, book/multiclass
     """
     from torchvision.utils import draw_segmentation_masks
 
-    p, t = torch.as_tensor(pred).cpu() == cls, torch.as_tensor(mask).cpu() == cls
-    stack = torch.stack([p & t, p & ~t, ~p & t])  # (3, H, W): TP, FP, FN
+    from ._classes import ERROR_COLORS
+
+    pred, mask = torch.as_tensor(pred).cpu(), torch.as_tensor(mask).cpu()
+    if cls is None:
+        right, fore_p, fore_t = pred == mask, pred > 0, mask > 0
+        stack = torch.stack([right & fore_t, fore_p & ~right, fore_t & ~fore_p])  # (3, H, W)
+    else:
+        p, t = pred == cls, mask == cls
+        stack = torch.stack([p & t, p & ~t, ~p & t])  # (3, H, W): TP, FP, FN
     rgb = draw_segmentation_masks(_to_rgb_uint8(image), stack, alpha=alpha,
-                                  colors=["#20c020", "#ff2020", "#3070ff"])
+                                  colors=list(ERROR_COLORS.values()))
     return rgb.permute(1, 2, 0).numpy()
 
 
@@ -99,25 +111,34 @@ def show_samples(
     errors: bool = True,
     titles: Sequence[str] | None = None,
     size: float = 1.4,
+    class_names: Sequence[str] | None = None,
 ) -> plt.Figure:
     """A grid: one column per image; rows image, truth overlay, prediction overlay.
 
-    With ``errors=True`` the prediction row uses :func:`error_overlay` (green TP, red FP,
-    blue FN) instead of the plain overlay. ``images`` float ``(N, C, H, W)``; ``masks`` and
-    ``preds`` int ``(N, H, W)``. Shows the first ``n`` images. Returns the Figure (a
-    pyplot figure: it shows itself in a notebook).
+    With ``errors=True`` the prediction row uses :func:`error_overlay` (green right, red
+    wrong class, blue missed) instead of the plain overlay. With ``class_names`` (K names,
+    background first) a legend of the class colours (and error colours) goes under the
+    grid, and with ``errors=True`` the prediction is drawn twice: in class colours, then
+    its errors. ``images`` float ``(N, C, H, W)``; ``masks`` and ``preds`` int
+    ``(N, H, W)``. Shows the first ``n`` images. Returns the Figure (a pyplot figure: it
+    shows itself in a notebook).
 
-    Chapter: book/dilated_segmentation
+    Chapters: book/dilated_segmentation, book/multiclass
     """
+    from ._classes import class_legend
+
     n = min(n, images.shape[0])
+    errors = errors and masks is not None and preds is not None
     rows = [("image", None)]
     if masks is not None:
         rows.append(("truth", "truth"))
-    if preds is not None:
-        rows.append(("prediction" + (" (errors)" if errors and masks is not None else ""),
-                     "pred"))
-    fig, axes = plt.subplots(len(rows), n, figsize=(size * n, size * len(rows) + 0.3),
-                             squeeze=False)
+    if preds is not None and (class_names is not None or not errors):
+        rows.append(("prediction", "pred"))
+    if errors:
+        rows.append(("prediction (errors)" if class_names is None else "errors", "errors"))
+    legend = 0.35 if class_names is not None else 0.0
+    fig, axes = plt.subplots(len(rows), n, squeeze=False,
+                             figsize=(size * n, size * len(rows) + 0.3 + legend))
     for i in range(n):
         img = images[i]
         for r, (name, kind) in enumerate(rows):
@@ -127,7 +148,7 @@ def show_samples(
                 ax.imshow(pic.detach().cpu().numpy(), cmap="gray", vmin=0, vmax=1)
             elif kind == "truth":
                 ax.imshow(label_overlay(img, masks[i]))
-            elif errors and masks is not None:
+            elif kind == "errors":
                 ax.imshow(error_overlay(img, preds[i], masks[i]))
             else:
                 ax.imshow(label_overlay(img, preds[i]))
@@ -137,7 +158,13 @@ def show_samples(
                 ax.set_ylabel(name, fontsize=9)
         if titles is not None:
             axes[0, i].set_title(titles[i], fontsize=8)
-    fig.tight_layout()
+    if class_names is None:
+        fig.tight_layout()
+        return fig
+    handles = class_legend(class_names, errors=errors)
+    fig.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=8,
+               frameon=False, handlelength=1.2, columnspacing=1.0)
+    fig.tight_layout(rect=(0, legend / fig.get_figheight(), 1, 1))
     return fig
 
 
