@@ -54,6 +54,10 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 # The set-up cell names the repository once, `REPO = "<url>"`, and installs with
 # `%pip install -q "seglearn-book @ git+$REPO"` (IPython expands $REPO in the magic).
 INSTALL = re.compile(r'^REPO = "[^"\s]+"$', re.M)
+# Per-cell limit: the longest cell (the loss comparison's trainings) takes minutes on an
+# idle 2-core CPU and several times that on a loaded one; SEGLEARN_CELL_TIMEOUT overrides.
+DEFAULT_TIMEOUT = int(os.environ.get("SEGLEARN_CELL_TIMEOUT", "1800"))
+SLOW_CELL = 30.0  # seconds: a cell that runs longer is reported as it finishes
 
 
 def chapter_paths(name: Path | str) -> tuple[Path, Path]:
@@ -141,10 +145,26 @@ def refresh(stem: str, timeout: int, execute: bool) -> float:
                   f"the chapter runs (python scripts/execute_notebooks.py {stem})")
         return time.perf_counter() - start
     nb = from_text(md, ipynb, keep_outputs=False)
+    kernel_name = nb.metadata.get("kernelspec", {}).get("name", "python3")
+    started: dict[int, float] = {}
+
+    def cell_started(cell, cell_index):
+        started[cell_index] = time.perf_counter()
+
+    def cell_done(cell, cell_index, execute_reply):
+        seconds = time.perf_counter() - started.get(cell_index, start)
+        if seconds > SLOW_CELL:  # progress for the long experiments (tqdm is silenced)
+            print(f"        {stem}: cell {cell_index} took {seconds:.0f} s", flush=True)
+
     client = NotebookClient(
         nb,
         timeout=timeout,
-        kernel_name=nb.metadata.get("kernelspec", {}).get("name", "python3"),
+        kernel_name=kernel_name,
+        on_cell_start=cell_started,
+        on_cell_executed=cell_done,
+        # The kernel logs only errors: otherwise every chapter prints ipykernel's warning
+        # that the (local) kernel connection is unencrypted TCP.
+        extra_arguments=["--IPKernelApp.log_level=ERROR"],
         resources={"metadata": {"path": str(BOOK)}},
         # Recorded, then dropped by strip_live_widgets: with store_widget_state=False,
         # nbclient (0.11) raises a KeyError when a cell displays an ipywidgets Output.
@@ -168,7 +188,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("chapters", nargs="*",
                         help="book/src/<chapter>.md, book/<chapter>.ipynb or <chapter> "
                              "(default: every chapter)")
-    parser.add_argument("--timeout", type=int, default=600, help="seconds per cell")
+    parser.add_argument("--timeout", type=int, default=DEFAULT_TIMEOUT,
+                        help="seconds per cell (default: $SEGLEARN_CELL_TIMEOUT or 1800)")
     parser.add_argument("--no-execute", action="store_true",
                         help="only rebuild the notebooks from their text, keeping outputs")
     parser.add_argument("--set-url", action="store_true",
@@ -183,6 +204,11 @@ def main(argv: list[str] | None = None) -> int:
             if md.exists() and set_url(md, url):
                 print(f"set-up cell of {md.relative_to(ROOT)} now installs from {url}")
     os.environ["TQDM_DISABLE"] = "1"  # inherited by the kernels
+    # One torch thread per kernel (fit's default too) and OpenMP workers that sleep instead
+    # of spinning: on a machine that is busy with anything else, spinning threads made
+    # training several times slower (benchmarks/bench_fit.py --threads-study).
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     failed = []
     total = 0.0
