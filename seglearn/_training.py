@@ -286,6 +286,33 @@ def grad_scaler(device: torch.device, dtype: torch.dtype):
     return torch.cuda.amp.GradScaler()  # torch < 2.3
 
 
+@contextlib.contextmanager
+def seeded_global_rng(seed: int, device: torch.device, on: bool) -> Iterator[None]:
+    """If ``on``, torch's global generators seeded with ``seed`` for the block, then the
+    CPU's and the training device's restored (``transforms.v2`` draws from the CPU's)."""
+    cuda = []
+    if on and device.type == "cuda":
+        cuda = [torch.cuda.current_device() if device.index is None else device.index]
+    with torch.random.fork_rng(devices=cuda, enabled=on):
+        if on:
+            torch.manual_seed(seed)
+        yield
+
+
+def checked_transform(transform, x: torch.Tensor, y: torch.Tensor,
+                      first: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    """``transform(x, y)``, its output checked on the first step (as the training data)."""
+    out = transform(x, y)
+    if first:
+        if not isinstance(out, (tuple, list)) or len(out) != 2:
+            raise ValueError(f"transform must return a pair (images, masks), got {out!r}")
+        channels, devices = check_data(*out, "transformed")[1], {out[0].device, out[1].device}
+        if channels != x.shape[1] or devices != {x.device}:
+            raise ValueError(f"transform must keep the {x.shape[1]} channels and the device "
+                             f"{x.device}, got {tuple(out[0].shape)} on {devices}")
+    return out[0], out[1]
+
+
 def check_loss_value(value: object) -> None:
     """The loss returned a scalar tensor attached to the graph (checked on the first step;
     shape and flags only, no values read)."""

@@ -1,18 +1,19 @@
 """Training and prediction: device choice, seeding, :func:`fit`, :func:`segment`.
 
-Taught in the chapter *Semantic segmentation with dilated convolutions* and used by every
-chapter that trains. The data sets of the book are small, so :func:`fit` keeps the whole
-training set on the device and draws shuffled mini-batches by indexing, instead of a
+Used by every chapter that trains. The book's data sets are small, so :func:`fit` keeps the
+whole training set on the device and draws shuffled mini-batches by indexing, instead of a
 ``DataLoader`` that copies each batch. It validates everything once, up front, then trains
 without reading a value back from the device inside an epoch (on a GPU each read is a
 synchronisation that stalls the queue of small kernels): the losses' value checks are
 skipped (:func:`seglearn._checks.value_checks_skipped`) and the losses of an epoch are read
-once, at its end, which is also where a NaN or infinite loss is caught.
-``benchmarks/bench_fit.py`` measures all of this against a minimal loop and a tutorial loop.
+once, at its end, which is also where a NaN or infinite loss is caught. Benchmarks against a
+minimal loop and a tutorial loop: ``benchmarks/bench_fit.py``.
+Chapters: book/dilated_segmentation, book/augmentation
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import random
 import time
@@ -40,6 +41,7 @@ MATLAB_RECIPE = MappingProxyType(
 )
 
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+PairFn = Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
 
 
 def choose_device(device: str | torch.device | None = None) -> torch.device:
@@ -125,6 +127,7 @@ def fit(
     lr_drop_period: int | None = None,
     lr_drop_factor: float = 0.1,
     augment: bool = False,
+    transform: PairFn | None = None,
     val_data: tuple[torch.Tensor, torch.Tensor] | None = None,
     device: str | torch.device | None = None,
     seed: int = 0,
@@ -149,8 +152,11 @@ def fit(
             ``"sgdm"``), ``"adam"`` or ``"adamw"`` (PyTorch's fused implementations).
         lr_drop_period, lr_drop_factor: MATLAB's piecewise schedule: multiply the rate by
             ``lr_drop_factor`` every ``lr_drop_period`` epochs (``None``: constant rate).
-        augment: random flips and right-angle rotations of every batch
-            (:func:`~seglearn.data.augment_pair`).
+        augment: random flips and right-angle rotations of every batch, drawn from the
+            ``seed`` (:func:`~seglearn.data.augment_pair`): short for such a ``transform``.
+        transform: ``transform(images, masks) -> (images, masks)`` applied to each batch on
+            the device, e.g. a :class:`seglearn.augment.JointTransform`; torch's global
+            generator, which v2 draws from, is seeded with ``seed`` and restored after.
         val_data: ``(images, masks)`` scored with MeanIoU after every epoch.
         device: see :func:`choose_device`; the model is moved there and stays there. On
             the CPU and CUDA it is also put in channels-last memory format (faster
@@ -171,7 +177,8 @@ def fit(
             ``batch_size`` or ``lr_drop_period`` (e.g. ``epochs=2.5``).
         ValueError: bad shapes, dtypes, labels outside ``[0, K)``, NaN images, empty data,
             bad settings, in the training data or in ``val_data`` (named), all checked
-            before the first step; a bad ``SEGLEARN_DEVICE`` or ``SEGLEARN_NUM_THREADS``.
+            before the first step (a ``transform``'s output: on the first step), a bad
+            ``SEGLEARN_DEVICE`` or ``SEGLEARN_NUM_THREADS``.
         FloatingPointError: the loss became NaN or infinite (the message names the epoch
             and the step); checked at the end of each epoch.
 
@@ -185,6 +192,9 @@ def fit(
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     if not callable(loss):
         raise TypeError(f"loss must be a callable loss(logits, masks), got {loss!r}")
+    if transform is not None and (augment or not callable(transform)):
+        raise ValueError(f"transform must be a callable (images, masks) -> (images, masks), "
+                         f"without augment=True; got {transform!r}, augment={augment}")
     epochs, batch_size, seed, lr_drop_period = (
         T.check_int("epochs", epochs, 1), T.check_int("batch_size", batch_size, 1),
         T.check_int("seed", seed, -(2**63)),
@@ -217,11 +227,13 @@ def fit(
                  if lr_drop_period else None)
         scaler = T.grad_scaler(dev, amp_dtype)
         gen = torch.Generator().manual_seed(seed)
+        if augment:  # the package's own flips and rotations, drawn from gen
+            transform = functools.partial(augment_pair, generator=gen)
         hist = History(device=str(dev))
         sizes = torch.tensor([min(batch_size, n - i) for i in range(0, n, batch_size)],
                              dtype=torch.float64)
         bar = tqdm(range(1, epochs + 1), desc="epochs", leave=False, disable=quiet)
-        with value_checks_skipped():
+        with value_checks_skipped(), T.seeded_global_rng(seed, dev, transform is not None):
             for epoch in bar:
                 start = time.perf_counter()
                 T.train_mode(model, frozen)
@@ -230,8 +242,8 @@ def fit(
                 for i in range(0, n, batch_size):
                     idx = order[i:i + batch_size]
                     x, y = x_all[idx], y_all[idx]
-                    if augment:
-                        x, y = augment_pair(x, y, generator=gen)
+                    if transform is not None:
+                        x, y = T.checked_transform(transform, x, y, not values and epoch == 1)
                     opt.zero_grad(set_to_none=True)
                     with T.autocast(dev, amp_dtype):
                         value = loss(model(x), y)
