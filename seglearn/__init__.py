@@ -2,14 +2,18 @@
 
 One module per concept, each taught by a chapter of the book:
 
-- ``seglearn.data``: the triangle data set (MATLAB's ``triangleImages``), folders, label
-  counts and class weights, joint augmentation
+- ``seglearn.data``: the triangle data set (MATLAB's ``triangleImages``), folders and label
+  files, label counts and class weights, joint flips and rotations
+- ``seglearn.shapes``: multi-class shape scenes, where a pixel's class is read from shape
 - ``seglearn.models``: conv-BN-ReLU, the dilated network, encoder-decoders, U-Net
 - ``seglearn.deeplab``: DeepLabv3 with its bottleneck units and ASPP
 - ``seglearn.losses``: every loss of the book, a function plus a thin ``nn.Module``
 - ``seglearn.metrics``: confusion matrix and MATLAB's evaluation metrics
 - ``seglearn.bfscore``: the boundary F1 (BF) score of Csurka et al.
-- ``seglearn.baselines``: MATLAB's published metrics and the book's reference runs
+- ``seglearn.baselines``: the trivial answers (all background, a brightness threshold),
+  MATLAB's published metrics and the book's reference runs
+- ``seglearn.protocol``, ``seglearn.intervals``: configurations over seeds, settings chosen
+  on the validation split, intervals and paired differences
 - ``seglearn.complexity``: parameter and multiply-accumulate counts of a model
 - ``seglearn.receptive_field``: receptive-field arithmetic, effective receptive field
 - ``seglearn.coverage``: which offsets dilated stacks reach: gridding, the HDC rule
@@ -20,7 +24,8 @@ One module per concept, each taught by a chapter of the book:
 The tensor contract, everywhere in the package:
 
 - images: float32 ``(N, C_in, H, W)`` with values in ``[0, 1]`` (triangles: ``C_in = 1``);
-- masks: int64 ``(N, H, W)`` of class indices ``0 … K-1`` (0 = background, 1 = triangle);
+- masks: int64 ``(N, H, W)`` of class indices ``0 … K-1`` (0 = background); functions that
+  take label maps accept any integer dtype;
 - models map images to logits ``(N, K, H, W)`` at the input's resolution;
 - losses take ``(logits, masks)`` like ``torch.nn.functional.cross_entropy``;
 - metrics take hard label maps ``(N, H, W)`` (predictions and truth).
@@ -46,16 +51,20 @@ from . import (  # noqa: E402
     coverage,
     data,
     deeplab,
+    intervals,
     losses,
     metrics,
     models,
     plot,
+    protocol,
     receptive_field,
+    shapes,
     train,
 )
 
 # `seglearn.widgets` (ipywidgets, IPython) is imported on demand: `from seglearn import widgets`.
 __all__ = [
-    "baselines", "bfscore", "complexity", "coverage", "data", "deeplab", "losses", "metrics",
-    "models", "plot", "receptive_field", "train", "__version__",
+    "baselines", "bfscore", "complexity", "coverage", "data", "deeplab", "intervals", "losses",
+    "metrics", "models", "plot", "protocol", "receptive_field", "shapes", "train",
+    "__version__",
 ]
