@@ -193,6 +193,9 @@ def main() -> int:
     parser.add_argument("html", nargs="?", type=Path, default=ROOT / "_build" / "html")
     parser.add_argument("--page", action="append", help="check only this page (repeatable)")
     parser.add_argument("--shots", type=Path, help="save a screenshot of each page here")
+    parser.add_argument("--known", action="append", default=[], metavar="PAGE",
+                        help="a page whose problems are known and tracked elsewhere: they "
+                             "are printed but do not fail the check (repeatable)")
     args = parser.parse_args()
     if not (args.html / "index.html").exists():
         print(f"no built book at {args.html}: run `bash scripts/book.sh` first",
@@ -201,13 +204,19 @@ def main() -> int:
     if args.shots:
         args.shots.mkdir(parents=True, exist_ok=True)
     results = check_book(args.html, args.page, args.shots)
-    bad = 0
+    bad = known = 0
     for rel, problems in results.items():
-        print(f"{'ok  ' if not problems else 'FAIL'}  {rel}")
+        if rel in args.known:
+            state = "KNOWN" if problems else "ok   (listed as known: drop --known)"
+            known += bool(problems)
+        else:
+            state = "FAIL" if problems else "ok"
+            bad += bool(problems)
+        print(f"{state:5s} {rel}")
         for p in problems:
             print(f"      {p}")
-        bad += bool(problems)
-    print(f"{len(results) - bad} of {len(results)} pages pass")
+    print(f"{len(results) - bad - known} of {len(results)} pages pass"
+          + (f", {known} with known problems" if known else ""))
     return 1 if bad else 0
 
 
