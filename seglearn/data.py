@@ -28,8 +28,6 @@ Chapter: book/dilated_segmentation
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,6 +51,7 @@ from ._triangles import (
     make_triangle,
     make_triangle_arrays,
 )
+from ._writing import checked_root, staged, write_split
 
 __all__ = [
     "TRIANGLE_CLASSES",
@@ -71,10 +70,6 @@ __all__ = [
 #: MATLAB's class table for the triangles: class name -> value stored in label PNGs.
 #: Index order here is the class index order of the masks (0 = background, 1 = triangle).
 TRIANGLE_CLASSES: dict[str, int] = {"background": 0, "triangle": 255}
-
-
-def _owned(root: Path) -> list[Path]:
-    return [root / d for pair in SPLIT_FOLDERS.values() for d in pair]
 
 
 def make_triangle_dataset(
@@ -117,8 +112,6 @@ def make_triangle_dataset(
 
     Chapter: book/dilated_segmentation
     """
-    if not isinstance(root, (str, os.PathLike)):
-        raise TypeError(f"root must be a path (str or pathlib.Path), got {type(root).__name__}")
     counts = {"train": check_count("num_train", num_train), "val": check_count("num_val", num_val),
               "test": check_count("num_test", num_test)}
     if not any(counts.values()):
@@ -126,46 +119,14 @@ def make_triangle_dataset(
     seed = check_seed(seed)
     if not isinstance(config, TriangleConfig):
         raise TypeError(f"config must be a TriangleConfig, got {type(config).__name__}")
-    if not isinstance(overwrite, bool):
-        raise TypeError(f"overwrite must be True or False, got {overwrite!r}")
-    root = Path(root).expanduser()
-    if root.exists() and not root.is_dir():
-        raise FileExistsError(f"root {root} exists and is not a folder")
-    if root.is_dir() and any(root.iterdir()):
-        if not overwrite:
-            found = sorted(p.name for p in root.iterdir())
-            raise FileExistsError(
-                f"{root} is not empty (it holds {found[:5]}{' ...' if len(found) > 5 else ''}); "
-                "writing there would mix two data sets. Choose an empty folder, or pass "
-                "overwrite=True to replace this function's folders "
-                f"({', '.join(p.name for p in _owned(root))})"
-            )
-        odd = [p for p in _owned(root) if p.is_symlink() or (p.exists() and not p.is_dir())]
-        if odd:
-            raise FileExistsError(f"will not delete {odd}: not plain folders")
+    owned = [d for pair in SPLIT_FOLDERS.values() for d in pair]
+    root = checked_root(root, owned, overwrite)
     data = {s: make_triangle_arrays(s, n, seed=seed, config=config)
             for s, n in counts.items() if n}  # all generated before any file is written
-
-    root.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".triangles-", dir=root))
-    try:
+    with staged(root, owned, "triangles") as staging:
         for split, (images, labels) in data.items():
-            image_dir, label_dir = (staging / d for d in SPLIT_FOLDERS[split])
-            image_dir.mkdir()
-            label_dir.mkdir()
-            for i, (image, label) in enumerate(zip(images, labels, strict=True), start=1):
-                Image.fromarray(image, mode="L").save(image_dir / f"image_{i:03d}.png")
-                Image.fromarray(label, mode="L").save(label_dir / f"image_{i:03d}.png")
-        # only reached with overwrite=True: the six folders, and staging folders left by
-        # an interrupted earlier call
-        leftovers = [p for p in root.glob(".triangles-*") if p.is_dir() and p != staging]
-        for folder in _owned(root) + leftovers:
-            if folder.exists():
-                shutil.rmtree(folder)
-        for folder in sorted(staging.iterdir()):
-            folder.rename(root / folder.name)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+            write_split(staging, *SPLIT_FOLDERS[split], images, labels,
+                        lambda label: Image.fromarray(label, mode="L"))
     return root
 
 

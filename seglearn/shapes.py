@@ -22,7 +22,10 @@ from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image
-from scipy.ndimage import gaussian_filter
+
+from ._shape_geometry import background, inside
+from ._shape_geometry import outline as make_outline
+from ._writing import checked_root, staged, write_split
 
 __all__ = ["SHAPE_CLASSES", "SHAPE_PALETTE", "SHAPE_SPLITS", "ShapeConfig", "ShapeObject",
            "make_shape_scene", "make_shape_arrays", "make_shapes_dataset", "load_shapes"]
@@ -114,7 +117,7 @@ def _int_in(name: str, value, lo: int, hi: int) -> None:
 
 
 _SHAPES = ("disk", "square", "triangle")  # class index = position + 1
-_SUPERSAMPLE, _TRIES, _TEXTURE_SIGMA = 3, 30, 3.0  # sub-pixels per side (odd), draws, px
+_SUPERSAMPLE, _TRIES = 3, 30  # sub-pixels per side (odd), draws per object
 
 
 @dataclass(frozen=True)
@@ -136,43 +139,6 @@ class ShapeObject:
     offset: float
 
 
-def _outline(shape: str, area: float, rng: np.random.Generator, cfg: ShapeConfig):
-    """Vertices (V, 2) around (0, 0) of a polygon of the given area, or a disk's radius."""
-    if shape == "disk":
-        return math.sqrt(area / math.pi)
-    turn = rng.uniform(0, 2 * math.pi)  # any orientation
-    if shape == "square":
-        angles = turn + np.arange(4) * math.pi / 2
-        radius = math.sqrt(area / 2)
-    else:  # a random triangle inscribed in a circle, every interior angle >= min_angle
-        m = math.radians(cfg.min_angle)
-        inner = m + (math.pi - 3 * m) * rng.dirichlet(np.ones(3))  # interior angles, sum π
-        # the arc opposite an interior angle a spans 2a (inscribed-angle theorem)
-        angles = turn + np.concatenate([[0], np.cumsum(2 * inner[:2])])
-        radius = math.sqrt(area / (2 * np.prod(np.sin(inner))))  # area = 2 R² Π sin a
-    return radius * np.stack([np.cos(angles), np.sin(angles)], axis=1)  # (V, 2)
-
-
-def _inside(px: np.ndarray, py: np.ndarray, outline) -> np.ndarray:
-    """Points inside a disk radius (float) or a convex counter-clockwise polygon (V, 2)."""
-    if not isinstance(outline, np.ndarray):
-        return px**2 + py**2 <= outline**2
-    inside = np.ones(np.broadcast_shapes(px.shape, py.shape), dtype=bool)
-    for (x1, y1), (x2, y2) in zip(outline, np.roll(outline, -1, axis=0), strict=True):
-        inside &= (x2 - x1) * (py - y1) - (y2 - y1) * (px - x1) >= 0  # left of each edge
-    return inside
-
-
-def _background(rng: np.random.Generator, cfg: ShapeConfig) -> np.ndarray:
-    """Mean level + linear ramp + smooth blobs, float (size, size)."""
-    s, direction = cfg.size, rng.uniform(0, 2 * math.pi)
-    y, x = (np.mgrid[0:s, 0:s] + 0.5) / s - 0.5  # (s, s) each, in [-0.5, 0.5]
-    ramp = rng.uniform(0, cfg.ramp) * (x * math.cos(direction) + y * math.sin(direction))
-    blobs = gaussian_filter(rng.normal(size=(s, s)), _TEXTURE_SIGMA, mode="wrap")
-    blobs *= cfg.texture / max(blobs.std(), 1e-12)
-    return rng.uniform(*cfg.background) + ramp + blobs
-
-
 def make_shape_scene(
     rng: np.random.Generator, cfg: ShapeConfig = ShapeConfig()
 ) -> tuple[np.ndarray, np.ndarray, list[ShapeObject]]:
@@ -190,7 +156,7 @@ def make_shape_scene(
     """
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
-    s, k, image = cfg.size, _SUPERSAMPLE, _background(rng, cfg)
+    s, k, image = cfg.size, _SUPERSAMPLE, background(rng, cfg)
     sub = (np.arange(s * k) + 0.5) / k  # sub-pixel centres, pixel units
     sx, sy = sub[None, :], sub[:, None]
     painted = np.zeros((s * k, s * k), dtype=np.int64)  # 0 background, j + 1 object j
@@ -202,11 +168,11 @@ def make_shape_scene(
     sizes = np.where(classes == 3, sizes * cfg.triangle_scale, sizes)
     for j in np.argsort(-sizes, kind="stable"):  # back to front: largest first
         shape = _SHAPES[classes[j] - 1]
-        outline = _outline(shape, sizes[j] ** 2, rng, cfg)
+        outline = make_outline(shape, sizes[j] ** 2, rng, cfg.min_angle)
         radius = float(np.hypot(*outline.T).max() if shape != "disk" else outline)
         for _ in range(_TRIES):
             cx, cy = rng.uniform(radius + 1, s - radius - 1, 2)
-            mask = _inside(sx - cx, sy - cy, outline)
+            mask = inside(sx - cx, sy - cy, outline)
             hidden = np.bincount(painted[mask], minlength=len(objects) + 1)[1:]
             if all(h <= cfg.max_hidden * a for h, a in zip(hidden, areas, strict=True)):
                 break
@@ -265,35 +231,41 @@ def make_shape_arrays(
     return images, labels
 
 
+def _palette_png(label: np.ndarray) -> Image.Image:
+    png = Image.fromarray(label, mode="P")  # pixel values: class indices
+    png.putpalette([c for rgb in SHAPE_PALETTE for c in rgb])  # VOC's colours
+    return png
+
+
 def make_shapes_dataset(
     root: str | Path, *, num_train: int = 200, num_val: int = 100, num_test: int = 100,
-    seed: int = 0, config: ShapeConfig = ShapeConfig(),
+    seed: int = 0, config: ShapeConfig = ShapeConfig(), overwrite: bool = False,
 ) -> Path:
     """Write the scenes in MATLAB's folder layout under ``root`` and return ``root``.
 
-    Creates the folders of :data:`SHAPE_SPLITS` holding ``image_001.png`` …: 8-bit grayscale
-    images, and palette (mode ``"P"``) label PNGs whose pixel values are class indices and
-    whose colours are :data:`SHAPE_PALETTE`; and the class table ``classes.csv`` (name,
-    value, R, G, B). The same seed gives byte-identical files.
+    The folders of :data:`SHAPE_SPLITS` get ``image_001.png`` …: 8-bit grayscale images and
+    palette label PNGs (pixel values = class indices, colours :data:`SHAPE_PALETTE`), and
+    ``classes.csv`` the class table (name, value, R, G, B); one seed, byte-identical files.
+    Nothing is mixed or lost, as in :func:`seglearn.data.make_triangle_dataset`: a
+    non-empty ``root`` is refused unless ``overwrite=True`` (then only these entries are
+    replaced), and files move into place from a staging folder once all are written.
+
+    Raises:
+        TypeError, ValueError: bad counts, seed or config (see :func:`make_shape_arrays`).
+        FileExistsError: ``root`` not empty without ``overwrite``, a file, or holds links.
 
     Chapter: book/dilated_segmentation
     """
-    root = Path(root)
-    root.mkdir(parents=True, exist_ok=True)
-    palette = [c for rgb in SHAPE_PALETTE for c in rgb]
-    for split, num in (("train", num_train), ("val", num_val), ("test", num_test)):
-        images, labels = make_shape_arrays(split, num, seed=seed, config=config)
-        image_dir, label_dir = (root / d for d in SHAPE_SPLITS[split][:2])
-        for d in (image_dir, label_dir):
-            d.mkdir(exist_ok=True)
-        for i, (image, label) in enumerate(zip(images, labels, strict=True), start=1):
-            Image.fromarray(image, mode="L").save(image_dir / f"image_{i:03d}.png")
-            png = Image.fromarray(label, mode="P")
-            png.putpalette(palette)  # VOC's colours; the pixel values stay class indices
-            png.save(label_dir / f"image_{i:03d}.png")
+    owned = [d for split in SHAPE_SPLITS.values() for d in split[:2]] + ["classes.csv"]
+    root = checked_root(root, owned, overwrite)
+    data = {split: make_shape_arrays(split, num, seed=seed, config=config) for split, num in
+            (("train", num_train), ("val", num_val), ("test", num_test))}
     rows = [f"{n},{v},{r},{g},{b}\n" for (n, v), (r, g, b) in zip(
         SHAPE_CLASSES.items(), SHAPE_PALETTE, strict=True)]
-    (root / "classes.csv").write_text("name,value,R,G,B\n" + "".join(rows))
+    with staged(root, owned, "shapes") as staging:
+        for split, (images, labels) in data.items():
+            write_split(staging, *SHAPE_SPLITS[split][:2], images, labels, _palette_png)
+        (staging / "classes.csv").write_text("name,value,R,G,B\n" + "".join(rows))
     return root
 
 

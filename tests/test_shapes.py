@@ -179,3 +179,19 @@ def test_bad_arguments_are_rejected():
         make_shape_scene(0)
     with pytest.raises(ValueError, match="num must be an int"):
         make_shape_arrays("train", -1)
+
+
+def test_writing_scenes_never_mixes_two_data_sets(tmp_path):
+    root = tmp_path / "scenes"
+    make_shapes_dataset(root, num_train=2, num_val=1, num_test=1, seed=0)
+    (root / "notes.txt").write_text("mine")
+    with pytest.raises(FileExistsError, match="not empty.*overwrite=True"):
+        make_shapes_dataset(root, num_train=1, num_val=1, num_test=1, seed=1)
+    assert len(list((root / "trainingImages").iterdir())) == 2  # untouched
+    make_shapes_dataset(root, num_train=1, num_val=1, num_test=1, seed=1, overwrite=True)
+    assert sorted(p.name for p in (root / "trainingImages").iterdir()) == ["image_001.png"]
+    assert (root / "notes.txt").read_text() == "mine"  # not the writer's: kept
+    assert (root / "classes.csv").read_text().startswith("name,value,R,G,B\n")
+    assert not list(root.glob(".shapes-*"))  # no staging folder left
+    images, masks = load_shapes("train", root=root)
+    torch.testing.assert_close(masks, load_shapes("train", seed=1, num=1)[1])
