@@ -17,6 +17,8 @@ One module per concept, each taught by a chapter of the book:
 - ``seglearn.complexity``: parameter and multiply-accumulate counts of a model
 - ``seglearn.receptive_field``: receptive-field arithmetic, effective receptive field
 - ``seglearn.coverage``: which offsets dilated stacks reach: gridding, the HDC rule
+- ``seglearn.augment``: joint image/mask transforms (torchvision v2), DeepLab's scale and
+  crop, test-time flip averaging
 - ``seglearn.train``: device choice, seeding, ``fit``, ``segment``
 - ``seglearn.plot``: overlays, sample grids, training curves
 - ``seglearn.widgets``: sliders, live in Jupyter/Colab and static in the HTML book
@@ -45,6 +47,7 @@ except PackageNotFoundError:  # running from a source tree that was not installe
     __version__ = "0.0.0+local"
 
 from . import (  # noqa: E402
+    augment,
     baselines,
     bfscore,
     complexity,
@@ -64,7 +67,7 @@ from . import (  # noqa: E402
 
 # `seglearn.widgets` (ipywidgets, IPython) is imported on demand: `from seglearn import widgets`.
 __all__ = [
-    "baselines", "bfscore", "complexity", "coverage", "data", "deeplab", "intervals", "losses",
-    "metrics", "models", "plot", "protocol", "receptive_field", "shapes", "train",
+    "augment", "baselines", "bfscore", "complexity", "coverage", "data", "deeplab", "intervals",
+    "losses", "metrics", "models", "plot", "protocol", "receptive_field", "shapes", "train",
     "__version__",
 ]
