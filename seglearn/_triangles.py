@@ -119,6 +119,7 @@ DEFAULT_CONFIG = TriangleConfig()
 
 
 def check_split(split: str) -> str:
+    """``split`` if it names a split of :data:`SPLIT_FOLDERS`; else ``ValueError``."""
     if split not in SPLIT_FOLDERS:
         raise ValueError(f"split must be one of {list(SPLIT_FOLDERS)}, got {split!r}")
     return split
@@ -134,6 +135,7 @@ def check_count(name: str, num: int) -> int:
 
 
 def check_seed(seed: int) -> int:
+    """A data-set seed as an int >= 0 (bools refused); else ``ValueError``."""
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a non-negative int, got {seed!r}")
     return int(seed)
