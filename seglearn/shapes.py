@@ -35,7 +35,7 @@ SHAPE_CLASSES: dict[str, int] = {"background": 0, "disk": 1, "square": 2, "trian
 #: RGB colour of each class in the label PNGs' palette (PASCAL VOC's first four colours).
 SHAPE_PALETTE = ((0, 0, 0), (128, 0, 0), (0, 128, 0), (128, 128, 0))
 #: Split name -> (image folder, label folder), MATLAB's names; default number of images.
-SHAPE_SPLITS = {"train": ("trainingImages", "trainingLabels", 200),
+SHAPE_SPLITS = {"train": ("trainingImages", "trainingLabels", 2000),
                 "val": ("validationImages", "validationLabels", 100),
                 "test": ("testImages", "testLabels", 100)}
 
@@ -74,15 +74,15 @@ class ShapeConfig:
     empty_prob: float = 0.1
     class_probs: tuple[float, float, float] = (0.4, 0.4, 0.2)
     object_size: tuple[float, float] = (4.0, 32.0)
-    triangle_scale: float = 0.6
-    min_angle: float = 40.0
-    contrast: tuple[float, float] = (0.12, 0.3)
+    triangle_scale: float = 0.7
+    min_angle: float = 55.0
+    contrast: tuple[float, float] = (0.25, 0.45)
     min_gap: float = 0.1
-    max_hidden: float = 0.4
+    max_hidden: float = 0.25
     background: tuple[float, float] = (0.35, 0.65)
-    ramp: float = 0.3
-    texture: float = 0.04
-    noise: float = 0.04
+    ramp: float = 0.2
+    texture: float = 0.03
+    noise: float = 0.02
 
     def __post_init__(self) -> None:
         _int_in("size", self.size, 16, 512), _int_in("max_objects", self.max_objects, 1, 50)
@@ -212,7 +212,7 @@ def make_shape_arrays(
     """``num`` scenes of one split as uint8 arrays ``(num, size, size)``: images, labels.
 
     Splits come from independent streams of ``seed``; the first ``n`` scenes of a split do
-    not depend on ``num`` (default: 200 train, 100 val, 100 test).
+    not depend on ``num`` (default: 2000 train, 100 val, 100 test).
 
     Raises:
         ValueError: unknown split, ``num`` < 0.
@@ -238,7 +238,7 @@ def _palette_png(label: np.ndarray) -> Image.Image:
 
 
 def make_shapes_dataset(
-    root: str | Path, *, num_train: int = 200, num_val: int = 100, num_test: int = 100,
+    root: str | Path, *, num_train: int = 2000, num_val: int = 100, num_test: int = 100,
     seed: int = 0, config: ShapeConfig = ShapeConfig(), overwrite: bool = False,
 ) -> Path:
     """Write the scenes in MATLAB's folder layout under ``root`` and return ``root``.
@@ -276,7 +276,7 @@ def load_shapes(
     """The shape scenes as tensors.
 
     Args:
-        split: ``"train"`` (200 scenes), ``"val"`` (100) or ``"test"`` (100).
+        split: ``"train"`` (2000 scenes), ``"val"`` (100) or ``"test"`` (100).
         root: a folder written by :func:`make_shapes_dataset`, read with
             :class:`seglearn.data.SegmentationFolder` and :data:`SHAPE_CLASSES`; ``None``
             generates the same data in memory (``seed``, ``num``, ``config`` as

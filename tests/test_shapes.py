@@ -42,7 +42,7 @@ def test_tensors_follow_the_contract():
     assert 0 <= images.min() and images.max() <= 1
     assert masks.dtype == torch.int64 and masks.shape == (5, 64, 64)
     assert set(masks.unique().tolist()) <= set(SHAPE_CLASSES.values())
-    assert [len(load_shapes(s)[0]) for s in ("train", "val", "test")] == [200, 100, 100]
+    assert [len(load_shapes(s)[0]) for s in ("train", "val", "test")] == [2000, 100, 100]
 
 
 def test_every_class_shares_one_intensity_distribution(scenes):
