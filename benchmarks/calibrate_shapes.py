@@ -8,7 +8,7 @@ every choice made on val.
   excludes 0) |
 | a network whose receptive field covers the largest objects | MeanIoU >= 0.85 |
 
-    OMP_NUM_THREADS=1 python benchmarks/calibrate_shapes.py [--seeds 5] [--epochs 20]
+    OMP_NUM_THREADS=1 python benchmarks/calibrate_shapes.py [--seeds 5] [--csv runs.csv]
 
 Thresholds are fitted on val and scored on test. For each network the learning rate is
 chosen from a small grid on val (seed 0), then the chosen configuration is trained on
@@ -30,12 +30,15 @@ channels), MeanIoU on test over seeds 0-4:
 | DilatedNet (1, 2, 4), RF 15, lr 3e-3 | 0.476 [0.438, 0.515] | 5.2 | |
 | U-Net depth 3 (base 16), lr 1e-3 | 0.899 [0.879, 0.918] | 23.7 | >= 0.85: holds |
 
-Paired RF 15 - U-Net: -0.423 [-0.475, -0.370], resolved (the second target holds). The
-learning rates were chosen on val (seed 0) from (1e-3, 3e-3): val MeanIoU 0.425 / 0.439
-(DilatedNet), 0.931 / 0.913 (U-Net). One U-Net training takes about 6 minutes on one
-thread; the whole script about 45 minutes. The first scenes (contrast 0.12-0.3, noise
-0.04, 200 training scenes) left the U-Net at 0.417 [0.320, 0.514]: the outline was too
-faint and the data too few for a network to learn shapes within the budget.
+The 14 runs of that measurement (val choices and test scores, metrics as printed, to 4
+decimals) are in ``benchmarks/results/calibrate_shapes.csv``, readable with
+``seglearn.protocol.ResultsTable.from_csv``. Paired RF 15 - U-Net: -0.423 [-0.475, -0.370],
+resolved (the second target holds). The learning rates were chosen on val (seed 0) from
+(1e-3, 3e-3): val MeanIoU 0.425 / 0.439 (DilatedNet), 0.931 / 0.913 (U-Net). One U-Net
+training takes about 6 minutes on one thread; the whole script about 45 minutes. The first
+scenes (contrast 0.12-0.3, noise 0.04, 200 training scenes) left the U-Net at 0.417 [0.320,
+0.514]: the outline was too faint and the data too few for a network to learn shapes within
+the budget.
 """
 
 from __future__ import annotations
@@ -52,7 +55,7 @@ from seglearn.data import class_weights, count_each_label
 from seglearn.losses import cross_entropy_loss
 from seglearn.metrics import evaluate_semantic_segmentation
 from seglearn.models import DilatedNet, UNet
-from seglearn.protocol import Configuration, choose, grid, run, summarize
+from seglearn.protocol import Configuration, ResultsTable, choose, grid, run, summarize
 from seglearn.shapes import SHAPE_CLASSES, ShapeConfig, load_shapes
 
 NAMES = list(SHAPE_CLASSES)
@@ -82,6 +85,8 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--lrs", type=float, nargs="+", default=[1e-3, 3e-3])
     parser.add_argument("--channels", type=int, default=16)
+    parser.add_argument("--csv", default=None,
+                        help="also write every run (val and test) to this CSV file")
     parser.add_argument("--nets", default="dilated15,unet",
                         help="comma-separated keys of networks()")
     args = parser.parse_args()
@@ -107,19 +112,22 @@ def main() -> None:
     loss = partial(cross_entropy_loss, class_weights=weights / weights.mean())
     recipe = {"epochs": args.epochs, "batch_size": args.batch_size, "optimizer": "adam",
               "lr_drop_period": args.lr_drop, "augment": True}
-    chosen = []
+    chosen, on_val = [], ResultsTable()
     nets = networks(args.channels)
     for name, build in (nets[key] for key in args.nets.split(",")):
         candidates = grid(Configuration(name, build, loss, recipe), "lr", args.lrs)
         table = run(candidates, seeds=[0], train_data=train, eval_data={"val": val},
                     num_classes=K)
         print(f"\nlearning rate on val (seed 0):\n{table}")
+        on_val = on_val + table
         chosen.append(choose(candidates, table))
 
     final = run(chosen, seeds=range(args.seeds), train_data=train, eval_data={"test": test},
                 num_classes=K)
     print(f"\nchosen configurations on test:\n{final}\n")
     print(summarize(final))
+    if args.csv:
+        (on_val + final).to_csv(args.csv)
     for config in chosen:
         seconds = [r.seconds for r in final.runs if r.configuration == config.name]
         print(f"{config.name}: {sum(seconds) / len(seconds) / args.epochs:.2f} s per epoch "

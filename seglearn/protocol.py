@@ -22,6 +22,7 @@ Chapter: book/dilated_segmentation
 
 from __future__ import annotations
 
+import csv
 import inspect
 import math
 import os
@@ -146,6 +147,29 @@ class ResultsTable:
         """One flat dict per run (``pandas.DataFrame(table.records())`` makes a frame)."""
         return [{"configuration": r.configuration, "seed": r.seed, "split": r.split,
                  **r.metrics, "seconds": r.seconds} for r in self.runs]
+
+    def to_csv(self, path: str | os.PathLike) -> None:
+        """Write the runs (not the predictions) to a CSV file: configuration, seed, split,
+        the metrics measured, seconds; floats as ``repr`` (exact round trip)."""
+        cols = [c for c in DATASET_COLUMNS if any(c in r.metrics for r in self.runs)]
+        with open(path, "w", newline="") as f:
+            out = csv.writer(f)
+            out.writerow(["configuration", "seed", "split", *cols, "seconds"])
+            out.writerows([r.configuration, r.seed, r.split, *(repr(float(
+                r.metrics.get(c, math.nan))) for c in cols), repr(r.seconds)] for r in self.runs)
+
+    @classmethod
+    def from_csv(cls, path: str | os.PathLike) -> ResultsTable:
+        """Read a file written by :meth:`to_csv` (e.g. a benchmark's runs, for a chapter
+        that cannot afford to train them). Raises ValueError: a missing column."""
+        with open(path, newline="") as f:
+            rows = list(csv.DictReader(f))
+        need = {"configuration", "seed", "split", "seconds"}
+        if not rows or not need <= set(rows[0]):
+            raise ValueError(f"{path}: need rows with columns {sorted(need)} and metrics")
+        return cls([Run(r["configuration"], int(r["seed"]), r["split"], {
+            c: float(r[c]) for c in DATASET_COLUMNS if c in r}, float(r["seconds"]))
+            for r in rows])
 
     def __add__(self, other: ResultsTable) -> ResultsTable:
         return ResultsTable(self.runs + other.runs, {**self.predictions, **other.predictions})

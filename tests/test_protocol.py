@@ -112,6 +112,23 @@ def test_summary_marks_only_resolved_differences():
     assert len(table.records()) == 15 and "MeanIoU" in table.records()[0]
 
 
+def test_results_table_round_trips_through_csv(tmp_path):
+    table = _table({"a": [0.9, 1 / 3, 0.7], "b, with a comma": [0.5, 0.6, 2 / 7]})
+    table.runs[0] = Run("a", 0, "test", {"MeanIoU": 0.9, "MeanBFScore": math.nan}, 1.25)
+    table.to_csv(tmp_path / "runs.csv")
+    back = ResultsTable.from_csv(tmp_path / "runs.csv")
+    assert len(back.runs) == len(table.runs) and back.predictions == {}
+    for old, new in zip(table.runs, back.runs, strict=True):
+        assert (old.configuration, old.seed, old.split) == (new.configuration, new.seed,
+                                                             new.split)
+        assert old.metrics["MeanIoU"] == new.metrics["MeanIoU"]  # exact, not approximate
+    assert math.isnan(back.runs[0].metrics["MeanBFScore"])
+    assert str(summarize(back)) == str(summarize(table))
+    (tmp_path / "bad.csv").write_text("name,MeanIoU\na,0.5\n")
+    with pytest.raises(ValueError, match="columns"):
+        ResultsTable.from_csv(tmp_path / "bad.csv")
+
+
 def _config(name, dilations=(1, 1), **recipe):
     return Configuration(name, partial(DilatedNet, 1, 2, 4, dilations),
                          F.cross_entropy, {"epochs": 1, "batch_size": 4, **recipe})
