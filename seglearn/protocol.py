@@ -149,14 +149,15 @@ class ResultsTable:
                  **r.metrics, "seconds": r.seconds} for r in self.runs]
 
     def to_csv(self, path: str | os.PathLike) -> None:
-        """Write the runs (not the predictions) to a CSV file: configuration, seed, split,
-        the metrics measured, seconds; floats as ``repr`` (exact round trip)."""
+        """Write :meth:`records` (not the predictions) to a CSV file: configuration, seed,
+        split, the metrics measured (``nan`` where a run lacks one), seconds; Python writes
+        floats exactly, so :meth:`from_csv` gives the same values back."""
         cols = [c for c in DATASET_COLUMNS if any(c in r.metrics for r in self.runs)]
         with open(path, "w", newline="") as f:
-            out = csv.writer(f)
-            out.writerow(["configuration", "seed", "split", *cols, "seconds"])
-            out.writerows([r.configuration, r.seed, r.split, *(repr(float(
-                r.metrics.get(c, math.nan))) for c in cols), repr(r.seconds)] for r in self.runs)
+            out = csv.DictWriter(f, ["configuration", "seed", "split", *cols, "seconds"],
+                                 restval="nan")
+            out.writeheader()
+            out.writerows(self.records())
 
     @classmethod
     def from_csv(cls, path: str | os.PathLike) -> ResultsTable:

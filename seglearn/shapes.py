@@ -238,7 +238,8 @@ def _palette_png(label: np.ndarray) -> Image.Image:
 
 
 def make_shapes_dataset(
-    root: str | Path, *, num_train: int = 2000, num_val: int = 100, num_test: int = 100,
+    root: str | Path, *, num_train: int = SHAPE_SPLITS["train"][2],
+    num_val: int = SHAPE_SPLITS["val"][2], num_test: int = SHAPE_SPLITS["test"][2],
     seed: int = 0, config: ShapeConfig = ShapeConfig(), overwrite: bool = False,
 ) -> Path:
     """Write the scenes in MATLAB's folder layout under ``root`` and return ``root``.
