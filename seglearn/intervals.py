@@ -7,7 +7,7 @@ the same for the per-seed differences of two configurations trained on the same 
 bootstrap of MeanIoU over test images (Efron & Tibshirani, *An Introduction to the
 Bootstrap*, 1993, ch. 13). :mod:`seglearn.protocol` builds its summaries from them.
 
-Chapter: book/dilated_segmentation
+Chapter: book/experiments
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ class Interval:
     """A mean over ``n`` draws with its sample standard deviation (ddof 1) and a
     two-sided Student-t interval ``[low, high]`` at ``confidence``; NaN where n < 2.
 
-    Chapter: book/dilated_segmentation
+    Chapter: book/experiments
     """
 
     mean: float
@@ -46,9 +46,12 @@ class Interval:
         return bool(self.low > 0 or self.high < 0)
 
     def __str__(self) -> str:
-        half = (self.high - self.low) / 2
-        return (f"{self.mean:.4f} ± {half:.4f} [{self.low:.4f}, {self.high:.4f}] "
-                f"(sd {self.sd:.4f}, n={self.n})")
+        return f"{self.mean:.4f} [{self.low:.4f}, {self.high:.4f}] sd {self.sd:.4f} n={self.n}"
+
+    def signed(self) -> str:
+        """The mean and interval with explicit signs (for differences), e.g.
+        ``+0.0050 [+0.0026, +0.0075]``."""
+        return f"{self.mean:+.4f} [{self.low:+.4f}, {self.high:+.4f}]"
 
 
 def mean_interval(values: Sequence[float], *, confidence: float = 0.95) -> Interval:
@@ -61,7 +64,7 @@ def mean_interval(values: Sequence[float], *, confidence: float = 0.95) -> Inter
     Raises:
         ValueError: no values, non-finite values, ``confidence`` outside (0, 1).
 
-    Chapter: book/dilated_segmentation
+    Chapter: book/experiments
     """
     x = np.asarray(list(values), dtype=np.float64)
     if x.ndim != 1 or x.size == 0 or not np.isfinite(x).all():
@@ -87,7 +90,7 @@ def paired_difference(
     Raises:
         ValueError: the two do not hold the same seeds; see :func:`mean_interval`.
 
-    Chapter: book/dilated_segmentation
+    Chapter: book/experiments
     """
     if set(a) != set(b):
         raise ValueError(f"paired runs need the same seeds, got {sorted(a)} and {sorted(b)}")
@@ -115,7 +118,7 @@ def bootstrap_interval(
         TypeError, ValueError: bad label maps (as
             :func:`seglearn.metrics.confusion_matrix`) or settings.
 
-    Chapter: book/dilated_segmentation
+    Chapter: book/experiments
     """
     if not 1 <= int(num_samples) <= 100_000 or not 0 < confidence < 1:
         raise ValueError(f"need 1 <= num_samples <= 100000 and 0 < confidence < 1, got "

@@ -17,7 +17,7 @@ images (:func:`~seglearn.intervals.bootstrap_interval`) answers "are there enoug
 images?". Many comparisons at 95 % each find some difference by chance: the summary lists
 every pair, so that a reader sees how many were made.
 
-Chapter: book/dilated_segmentation
+Chapter: book/experiments
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ class Configuration:
     Raises:
         ValueError: an empty name, a recipe key ``fit`` does not take, no ``epochs``.
 
-    Chapter: book/dilated_segmentation
+    Chapter: book/experiments
     """
 
     name: str
@@ -92,7 +92,7 @@ def grid(config: Configuration, setting: str, values: Iterable[object]) -> list[
     Raises:
         ValueError: ``setting`` is not a recipe key; no values.
 
-    Chapter: book/dilated_segmentation
+    Chapter: book/experiments
     """
     values = list(values)
     if setting not in _RECIPE_KEYS or not values:
@@ -108,7 +108,7 @@ class Run:
     one split. ``metrics``: MATLAB's five data-set metrics (floats in [0, 1], NaN per the
     metrics' NaN policy); ``seconds``: wall-clock training time of that seed.
 
-    Chapter: book/dilated_segmentation
+    Chapter: book/experiments
     """
 
     configuration: str
@@ -124,7 +124,7 @@ class ResultsTable:
     each run's predicted label maps (uint8 ``(N, H, W)``) under ``predictions[(configuration,
     seed, split)]`` for :func:`bootstrap_interval` and overlays.
 
-    Chapter: book/dilated_segmentation
+    Chapter: book/experiments
     """
 
     runs: list[Run] = field(default_factory=list)
@@ -176,8 +176,10 @@ class ResultsTable:
         return ResultsTable(self.runs + other.runs, {**self.predictions, **other.predictions})
 
     def __str__(self) -> str:
+        """One line per run: configuration, seed, split, MeanIoU (and MeanBFScore where
+        measured), seconds; :meth:`records` holds every metric."""
         width = max([len("configuration"), *(len(r.configuration) for r in self.runs)])
-        cols = [c for c in DATASET_COLUMNS if any(c in r.metrics for r in self.runs)]
+        cols = [c for c in ("MeanIoU", "MeanBFScore") if any(c in r.metrics for r in self.runs)]
         lines = [f"{'configuration':<{width}}  seed  split  " + "  ".join(cols) + "  seconds"]
         lines += [f"{r.configuration:<{width}}  {r.seed:>4}  {r.split:<5}  " + "  ".join(
             f"{r.metrics.get(c, math.nan):>{len(c)}.4f}" for c in cols) + f"  {r.seconds:7.1f}"
@@ -215,7 +217,7 @@ def run(
         ValueError: no configurations or seeds, duplicate names, no splits to score;
             and what :func:`seglearn.train.fit` raises.
 
-    Chapter: book/dilated_segmentation
+    Chapter: book/experiments
     """
     from tqdm.auto import tqdm
 
@@ -253,7 +255,7 @@ def choose(
         ValueError: ``split == "test"`` (the test set chooses nothing), no configurations.
         KeyError: a configuration without runs on ``split``.
 
-    Chapter: book/dilated_segmentation
+    Chapter: book/experiments
     """
     if split == "test":
         raise ValueError("settings are chosen on the validation split; the test split "
@@ -270,7 +272,7 @@ class Summary:
     difference ``a - b`` and whether it is resolved (its interval excludes 0).
     ``str(summary)`` prints both tables.
 
-    Chapter: book/dilated_segmentation
+    Chapter: book/experiments
     """
 
     split: str
@@ -284,14 +286,23 @@ class Summary:
         return self.differences[key].excludes_zero
 
     def __str__(self) -> str:
+        """Both tables, at most 76 characters wide where the names allow (a pair whose
+        names are long gets its numbers on the next line)."""
         width = max(len(n) for n in self.intervals) + 2
-        lines = [f"{self.metric} on {self.split}: mean ± 95 % half-width [interval] over seeds"]
-        lines += [f"  {name:<{width}}{iv}" for name, iv in self.intervals.items()]
+        ivs = list(self.intervals.values())
+        ns, pct = {iv.n for iv in ivs}, f"{100 * ivs[0].confidence:g} %"
+        seeds = f"{ns.pop()} seeds" if len(ns) == 1 else "seeds (n of each)"
+        lines = [f"{self.metric} on {self.split}: mean [{pct} t interval], sd; {seeds}"]
+        lines += [f"  {name:<{width}}{iv.mean:.4f} [{iv.low:.4f}, {iv.high:.4f}], sd "
+                  f"{iv.sd:.4f}" + ("" if seeds[0].isdigit() else f", n={iv.n}")
+                  for name, iv in self.intervals.items()]
         if self.differences:
-            lines.append("paired differences (a - b, same seeds):")
+            lines.append("paired differences a - b (same seeds):")
         for (a, b), iv in self.differences.items():
-            verdict = "resolved" if iv.excludes_zero else "not resolved: within seed noise"
-            lines.append(f"  {a} - {b}: {iv}  {verdict}")
+            verdict = "resolved" if iv.excludes_zero else "not resolved"
+            pair, numbers = f"  {a} - {b}:", f"{iv.signed()} {verdict}"
+            fits = len(pair) + 1 + len(numbers) <= 76
+            lines += [f"{pair} {numbers}"] if fits else [pair, f"    {numbers}"]
         return "\n".join(lines)
 
 
@@ -305,7 +316,7 @@ def summarize(
         KeyError: no runs of ``metric`` on ``split``.
         ValueError: two configurations that were not run on the same seeds.
 
-    Chapter: book/dilated_segmentation
+    Chapter: book/experiments
     """
     names = list(dict.fromkeys(r.configuration for r in table.runs if r.split == split))
     if not names:
