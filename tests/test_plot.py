@@ -174,3 +174,17 @@ def test_plot_confusion_shows_row_shares_against_numpy():
         plot_confusion(cm, ["bg"])
     with pytest.raises(ValueError, match="square"):
         plot_confusion(torch.zeros(2, 3), ["a", "b"])
+
+
+def test_show_samples_wraps_into_even_blocks_that_fit_the_column():
+    images = torch.rand(10, 1, 8, 8)
+    masks = torch.randint(0, 2, (10, 8, 8))
+    fig = show_samples(images, masks, masks, n=8)  # rows: image, truth, errors
+    shown = [ax for ax in fig.axes if ax.axison]
+    assert len(fig.axes) == 2 * 3 * 4 and len(shown) == 8 * 3  # 2 blocks of 4
+    assert fig.get_size_inches()[0] == pytest.approx(4 * 1.4)
+    fig = show_samples(images, masks, n=7)  # 4 + 3: one empty cell, hidden
+    assert len(fig.axes) == 2 * 2 * 4 and sum(ax.axison for ax in fig.axes) == 7 * 2
+    with pytest.raises(ValueError, match="columns"):
+        show_samples(images, columns=0)
+    plt.close("all")

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from matplotlib.ticker import MaxNLocator
 
 __all__ = ["CLASS_COLORS", "label_overlay", "error_overlay", "show_samples", "plot_history",
            "Table"]
@@ -112,6 +113,7 @@ def show_samples(
     titles: Sequence[str] | None = None,
     size: float = 1.4,
     class_names: Sequence[str] | None = None,
+    columns: int = 5,
 ) -> plt.Figure:
     """A grid: one column per image; rows image, truth overlay, prediction overlay.
 
@@ -120,13 +122,21 @@ def show_samples(
     background first) a legend of the class colours (and error colours) goes under the
     grid, and with ``errors=True`` the prediction is drawn twice: in class colours, then
     its errors. ``images`` float ``(N, C, H, W)``; ``masks`` and ``preds`` int
-    ``(N, H, W)``. Shows the first ``n`` images. Returns the Figure (a pyplot figure: it
+    ``(N, H, W)``. Shows the first ``n`` images, at most ``columns`` per row of the grid
+    (more go into further blocks below, filled evenly: 8 images make two blocks of 4),
+    each ``size`` inches square: the default 5 × 1.4 in fits the book's column without
+    shrinking. Returns the Figure (a pyplot figure: it
     shows itself in a notebook).
+
+    Raises:
+        ValueError: ``columns`` < 1.
 
     Chapters: book/dilated_segmentation, book/multiclass
     """
     from ._classes import class_legend
 
+    if int(columns) < 1:
+        raise ValueError(f"columns must be >= 1, got {columns}")
     n = min(n, images.shape[0])
     errors = errors and masks is not None and preds is not None
     rows = [("image", None)]
@@ -136,13 +146,18 @@ def show_samples(
         rows.append(("prediction", "pred"))
     if errors:
         rows.append(("prediction (errors)" if class_names is None else "errors", "errors"))
+    blocks = -(-n // int(columns))  # as few blocks as columns allows, filled evenly
+    cols = -(-n // blocks)
     legend = 0.35 if class_names is not None else 0.0
-    fig, axes = plt.subplots(len(rows), n, squeeze=False,
-                             figsize=(size * n, size * len(rows) + 0.3 + legend))
+    fig, axes = plt.subplots(len(rows) * blocks, cols, squeeze=False,
+                             figsize=(size * cols, size * len(rows) * blocks + 0.3 + legend))
+    for ax in axes.flat:
+        ax.set_axis_off()
     for i in range(n):
-        img = images[i]
+        img, block, col = images[i], i // cols, i % cols
         for r, (name, kind) in enumerate(rows):
-            ax = axes[r, i]
+            ax = axes[block * len(rows) + r, col]
+            ax.set_axis_on()
             if kind is None:
                 pic = img[0] if img.shape[0] == 1 else img.permute(1, 2, 0)  # (H, W[, 3])
                 ax.imshow(pic.detach().cpu().numpy(), cmap="gray", vmin=0, vmax=1)
@@ -154,10 +169,10 @@ def show_samples(
                 ax.imshow(label_overlay(img, preds[i]))
             ax.set_xticks([])
             ax.set_yticks([])
-            if i == 0:
+            if col == 0:
                 ax.set_ylabel(name, fontsize=9)
         if titles is not None:
-            axes[0, i].set_title(titles[i], fontsize=8)
+            axes[block * len(rows), col].set_title(titles[i], fontsize=8)
     if class_names is None:
         fig.tight_layout()
         return fig
@@ -177,8 +192,8 @@ def plot_history(histories: Mapping[str, object], *, ax_loss=None, ax_iou=None) 
     Chapter: book/dilated_segmentation
     """
     has_iou = any(getattr(h, "val_mean_iou", None) for h in histories.values())
-    if ax_loss is None:
-        fig, axes = plt.subplots(1, 2 if has_iou else 1, figsize=(9 if has_iou else 4.5, 3.2),
+    if ax_loss is None:  # 7.2 in: the book's column at 100 dpi
+        fig, axes = plt.subplots(1, 2 if has_iou else 1, figsize=(7.2 if has_iou else 4.5, 3.0),
                                  squeeze=False)
         ax_loss = axes[0, 0]
         ax_iou = axes[0, 1] if has_iou else None
@@ -189,8 +204,10 @@ def plot_history(histories: Mapping[str, object], *, ax_loss=None, ax_iou=None) 
         if ax_iou is not None and h.val_mean_iou:
             ax_iou.plot(epochs, h.val_mean_iou, label=label)
     ax_loss.set(xlabel="epoch", ylabel="training loss", title="loss")
+    ax_loss.xaxis.set_major_locator(MaxNLocator(integer=True))
     if ax_iou is not None:
         ax_iou.set(xlabel="epoch", ylabel="MeanIoU", title="validation MeanIoU")
+        ax_iou.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax_iou.legend(fontsize=8)
     if len(histories) > 1:
         ax_loss.legend(fontsize=8)
