@@ -192,7 +192,8 @@ def plot_history(histories: Mapping[str, object], *, ax_loss=None, ax_iou=None) 
     Chapter: book/dilated_segmentation
     """
     has_iou = any(getattr(h, "val_mean_iou", None) for h in histories.values())
-    if ax_loss is None:  # 7.2 in: the book's column at 100 dpi
+    own = ax_loss is None
+    if own:  # 7.2 in: the book's column at 100 dpi
         fig, axes = plt.subplots(1, 2 if has_iou else 1, figsize=(7.2 if has_iou else 4.5, 3.0),
                                  squeeze=False)
         ax_loss = axes[0, 0]
@@ -211,7 +212,8 @@ def plot_history(histories: Mapping[str, object], *, ax_loss=None, ax_iou=None) 
         ax_iou.legend(fontsize=8)
     if len(histories) > 1:
         ax_loss.legend(fontsize=8)
-    fig.tight_layout()
+    if own:  # a caller's figure keeps its own layout engine
+        fig.tight_layout()
     return fig
 
 
