@@ -18,6 +18,10 @@ A page fails when, at a 1280 px wide window:
 - moving a static slider with the keyboard does not change the frame shown and the
   value label.
 
+``--phone`` checks a 390 px wide window instead (a phone held upright): there code,
+tables and printed outputs may scroll inside their own boxes, but the page itself must not
+scroll sideways, and figures must shrink to the column.
+
 Drives Debian's ``chromium`` (``$CHROMIUM``, default ``/usr/bin/chromium``) with
 Playwright from PyPI (``pip install playwright``; no browser download). Prints one line
 per problem and exits 1 if there is any; ``--shots DIR`` saves a screenshot per page.
@@ -37,6 +41,7 @@ from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 WIDTH, HEIGHT = 1280, 900
+PHONE = (390, 844)
 SKIP = {"genindex.html", "search.html"}
 LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                "--no-first-run", "--disable-background-networking",
@@ -71,6 +76,21 @@ _MEASURE = """() => {
     }
   }
   return wide;
+}"""
+
+# Runs in the page (phone width): how far the page scrolls sideways, and wide figures.
+_PHONE = """() => {
+  const out = [];
+  const page = document.documentElement.scrollWidth - window.innerWidth;
+  if (page > 1) out.push(`the page scrolls sideways by ${page} px`);
+  const article = document.querySelector('article.bd-article') || document.body;
+  const right = article.getBoundingClientRect().right;
+  for (const img of article.querySelectorAll('div.cell_output img, figure img')) {
+    const r = img.getBoundingClientRect();
+    const over = Math.round(r.right - right);
+    if (r.width > 0 && over > 1) out.push(`figure ${over} px too wide`);
+  }
+  return out;
 }"""
 
 _UNRENDERED = """() => {
@@ -128,7 +148,7 @@ def _check_sliders(page) -> list[str]:
     return problems
 
 
-def check_page(page, url: str, shots: Path | None = None) -> list[str]:
+def check_page(page, url: str, shots: Path | None = None, phone: bool = False) -> list[str]:
     """Every problem of one page, as text lines (empty: the page is fine)."""
     errors: list[str] = []
     host = url.split("/")[2]
@@ -143,7 +163,7 @@ def check_page(page, url: str, shots: Path | None = None) -> list[str]:
     page.wait_for_timeout(100)
     problems = list(errors)
     problems += [f"unrendered math: {t!r}" for t in page.evaluate(_UNRENDERED)]
-    problems += page.evaluate(_MEASURE)
+    problems += page.evaluate(_PHONE if phone else _MEASURE)
     problems += [f"image failed to load: {src}" for src in page.evaluate(_BROKEN_IMAGES)]
     problems += _check_sliders(page)
     if shots is not None:
@@ -161,7 +181,7 @@ def pages_of(html: Path) -> list[str]:
 
 
 def check_book(html: Path, pages: list[str] | None = None,
-               shots: Path | None = None) -> dict[str, list[str]]:
+               shots: Path | None = None, phone: bool = False) -> dict[str, list[str]]:
     """Problems per page of the book built in ``html`` (every page if ``pages`` is None)."""
     server, base = _serve(html)
     executable = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -169,7 +189,8 @@ def check_book(html: Path, pages: list[str] | None = None,
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=executable, args=LAUNCH_ARGS)
-            context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT})
+            width, height = PHONE if phone else (WIDTH, HEIGHT)
+            context = browser.new_context(viewport={"width": width, "height": height})
             # A returning reader: the theme logs a console error of its own on a first
             # visit, when no colour mode is stored yet.
             context.add_init_script("localStorage.setItem('mode', 'light')")
@@ -179,7 +200,7 @@ def check_book(html: Path, pages: list[str] | None = None,
             for rel in pages or pages_of(html):
                 page = context.new_page()
                 try:
-                    results[rel] = check_page(page, base + rel, shots)
+                    results[rel] = check_page(page, base + rel, shots, phone)
                 finally:
                     page.close()
             browser.close()
@@ -193,6 +214,9 @@ def main() -> int:
     parser.add_argument("html", nargs="?", type=Path, default=ROOT / "_build" / "html")
     parser.add_argument("--page", action="append", help="check only this page (repeatable)")
     parser.add_argument("--shots", type=Path, help="save a screenshot of each page here")
+    parser.add_argument("--phone", action="store_true",
+                        help="a 390 px window: only page-level sideways scrolling and "
+                             "figures wider than the column count")
     parser.add_argument("--known", action="append", default=[], metavar="PAGE",
                         help="a page whose problems are known and tracked elsewhere: they "
                              "are printed but do not fail the check (repeatable)")
@@ -203,7 +227,7 @@ def main() -> int:
         return 2
     if args.shots:
         args.shots.mkdir(parents=True, exist_ok=True)
-    results = check_book(args.html, args.page, args.shots)
+    results = check_book(args.html, args.page, args.shots, args.phone)
     bad = known = 0
     for rel, problems in results.items():
         if rel in args.known:
