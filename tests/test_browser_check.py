@@ -89,3 +89,19 @@ def test_only_the_books_pages_are_listed(tmp_path):
     (tmp_path / "_static").mkdir()
     (tmp_path / "_static" / "b.html").write_text("<p>b</p>")
     assert check.pages_of(tmp_path) == ["a.html"]
+
+
+def test_phone_width_reports_a_page_that_scrolls_sideways_and_the_books_css_fixes_it(
+        tmp_path):
+    call = "<code class='docutils literal'><span class='pre'>" + "x" * 120 + "</span></code>"
+    phone = ("<!DOCTYPE html><html><head><meta charset='utf-8'>"
+             "<meta name='viewport' content='width=device-width'>{css}</head><body>"
+             "<article class='bd-article'><p>{call}</p></article></body></html>")
+    rule = (ROOT / "book" / "_static" / "book.css").read_text()
+    (tmp_path / "bare.html").write_text(phone.format(
+        css="<style>span.pre { white-space: nowrap; }</style>", call=call))
+    (tmp_path / "styled.html").write_text(phone.format(
+        css=f"<style>span.pre {{ white-space: nowrap; }}\n{rule}</style>", call=call))
+    results = check.check_book(tmp_path, ["bare.html", "styled.html"], phone=True)
+    assert any(re.search(r"page scrolls sideways by \d+ px", p) for p in results["bare.html"])
+    assert results["styled.html"] == []
