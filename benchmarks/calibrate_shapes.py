@@ -33,7 +33,7 @@ channels), MeanIoU on test over seeds 0-4:
 The 14 runs of that measurement (val choices and test scores, metrics as printed, to 4
 decimals) ship with the package as ``seglearn/results/calibrate_shapes.csv``
 (``--csv seglearn/results/calibrate_shapes.csv`` rewrites it), read by
-``seglearn.baselines.shape_calibration()``. Paired RF 15 - U-Net: -0.423 [-0.475, -0.370],
+``seglearn.results.shape_calibration()``. Paired RF 15 - U-Net: -0.423 [-0.475, -0.370],
 resolved (the second target holds). The learning rates were chosen on val (seed 0) from
 (1e-3, 3e-3): val MeanIoU 0.425 / 0.439 (DilatedNet), 0.931 / 0.913 (U-Net). One U-Net
 training takes about 6 minutes on one thread; the whole script about 45 minutes. The first

@@ -14,6 +14,7 @@ One module per concept, each taught by a chapter of the book:
   MATLAB's published metrics and the book's reference runs
 - ``seglearn.protocol``, ``seglearn.intervals``: configurations over seeds, settings chosen
   on the validation split, intervals and paired differences
+- ``seglearn.results``: stored runs of experiments too slow for a chapter
 - ``seglearn.complexity``: parameter and multiply-accumulate counts of a model
 - ``seglearn.receptive_field``: receptive-field arithmetic, effective receptive field
 - ``seglearn.coverage``: which offsets dilated stacks reach: gridding, the HDC rule
@@ -61,6 +62,7 @@ from . import (  # noqa: E402
     plot,
     protocol,
     receptive_field,
+    results,
     shapes,
     train,
 )
@@ -68,6 +70,6 @@ from . import (  # noqa: E402
 # `seglearn.widgets` (ipywidgets, IPython) is imported on demand: `from seglearn import widgets`.
 __all__ = [
     "augment", "baselines", "bfscore", "complexity", "coverage", "data", "deeplab", "intervals",
-    "losses", "metrics", "models", "plot", "protocol", "receptive_field", "shapes", "train",
-    "__version__",
+    "losses", "metrics", "models", "plot", "protocol", "receptive_field", "results", "shapes",
+    "train", "__version__",
 ]

@@ -20,8 +20,7 @@ of the pixel scores) and :meth:`ThresholdRule.predict` applies it to another, gl
 ``|x - median(image)| > t``). :func:`threshold_baseline` does both and scores the result
 with :func:`seglearn.metrics.evaluate_semantic_segmentation`. On the triangles the
 per-image rule nearly matches the network; on the shape scenes (:mod:`seglearn.shapes`)
-no threshold can tell a disk from a square. :func:`shape_calibration` reads the stored
-runs of the scenes' calibration (networks too slow to train in a chapter).
+no threshold can tell a disk from a square.
 
 Chapter: book/dilated_segmentation
 """
@@ -30,7 +29,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib.resources import as_file, files
 from types import MappingProxyType
 
 import numpy as np
@@ -38,12 +36,10 @@ import torch
 
 from ._checks import check_images, check_masks
 from .metrics import SegmentationMetrics, evaluate_semantic_segmentation
-from .protocol import ResultsTable
 
 __all__ = [
     "MATLAB_PUBLISHED", "WEIGHTED_CE", "DICE",
     "THRESHOLD_RULES", "ThresholdRule", "all_background", "fit_threshold", "threshold_baseline",
-    "shape_calibration",
 ]
 
 #: MATLAB's example "Semantic Segmentation Using Dilated Convolutions" (seed ``000``): its
@@ -232,23 +228,3 @@ def threshold_baseline(
                                              bf_score=bf_score)
     return fitted, metrics
 
-
-def shape_calibration() -> ResultsTable:
-    """The 14 runs of the shape scenes' calibration, as measured by
-    ``benchmarks/calibrate_shapes.py`` (2026-12-02, torch 2.14.1, one CPU thread).
-
-    DilatedNet (1, 2, 4) (receptive field 15 px) and a depth-3 U-Net (base 16 channels),
-    16 epochs of the 2000 training scenes with Adam, flips and right-angle rotations and
-    square-root inverse-frequency weighted cross-entropy: the learning rate of each chosen
-    from (1e-3, 3e-3) on ``"val"`` with seed 0, then the chosen configuration trained on
-    seeds 0-4 and scored on ``"test"``. Metrics as MATLAB names them, rounded to 4
-    decimals; ``seconds`` is each run's training time. The file ships with the package
-    (``seglearn/results/calibrate_shapes.csv``), so the chapter runs on Colab too.
-
-    Returns:
-        A :class:`seglearn.protocol.ResultsTable` without predictions.
-
-    Chapter: book/experiments
-    """
-    with as_file(files("seglearn") / "results" / "calibrate_shapes.csv") as path:
-        return ResultsTable.from_csv(path)

@@ -14,7 +14,6 @@ from seglearn.baselines import (
     THRESHOLD_RULES,
     all_background,
     fit_threshold,
-    shape_calibration,
     threshold_baseline,
 )
 from seglearn.metrics import evaluate_semantic_segmentation
@@ -130,6 +129,7 @@ def test_bad_tensors_are_rejected():
 
 def test_shape_calibration_holds_what_the_benchmark_quotes():
     from seglearn.protocol import summarize
+    from seglearn.results import shape_calibration
 
     table = shape_calibration()
     assert len(table.runs) == 14 and table.predictions == {}
