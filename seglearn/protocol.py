@@ -291,10 +291,11 @@ class Summary:
         width = max(len(n) for n in self.intervals) + 2
         ivs = list(self.intervals.values())
         ns, pct = {iv.n for iv in ivs}, f"{100 * ivs[0].confidence:g} %"
-        seeds = f"{ns.pop()} seeds" if len(ns) == 1 else "seeds (n of each)"
+        same_n = len(ns) == 1
+        seeds = f"{ivs[0].n} seeds" if same_n else "seeds (n of each)"
         lines = [f"{self.metric} on {self.split}: mean [{pct} t interval], sd; {seeds}"]
         lines += [f"  {name:<{width}}{iv.mean:.4f} [{iv.low:.4f}, {iv.high:.4f}], sd "
-                  f"{iv.sd:.4f}" + ("" if seeds[0].isdigit() else f", n={iv.n}")
+                  f"{iv.sd:.4f}" + ("" if same_n else f", n={iv.n}")
                   for name, iv in self.intervals.items()]
         if self.differences:
             lines.append("paired differences a - b (same seeds):")

@@ -4,8 +4,6 @@ The constants of ``seglearn.baselines`` (MATLAB's published metrics, the book's 
 checked against the chapters in ``tests/test_book.py``.
 """
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
@@ -17,8 +15,6 @@ from seglearn.baselines import (
     threshold_baseline,
 )
 from seglearn.metrics import evaluate_semantic_segmentation
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def _small_data(seed=0, n=5, size=6, k=3, levels=7):
@@ -126,20 +122,3 @@ def test_bad_tensors_are_rejected():
     with pytest.raises(TypeError, match="torch.Tensor"):
         all_background(images.numpy())
 
-
-def test_shape_calibration_holds_what_the_benchmark_quotes():
-    from seglearn.protocol import summarize
-    from seglearn.results import shape_calibration
-
-    table = shape_calibration()
-    assert len(table.runs) == 14 and table.predictions == {}
-    summary = summarize(table, split="test")
-    doc = (ROOT / "benchmarks" / "calibrate_shapes.py").read_text()
-    for name, iv in summary.intervals.items():
-        assert iv.n == 5 and sorted(table.values(name, "test")) == list(range(5))
-        quoted = f"{iv.mean:.3f} [{iv.low:.3f}, {iv.high:.3f}]"
-        assert quoted in doc, f"{name}: {quoted} is not what the benchmark quotes"
-    (gap,) = summary.differences.values()
-    assert gap.excludes_zero and f"{gap.mean:.3f} [{gap.low:.3f}, {gap.high:.3f}]" in doc
-    pyproject = (ROOT / "pyproject.toml").read_text()
-    assert '"results/*.csv"' in pyproject, "the CSV must ship with the package (Colab)"
