@@ -150,14 +150,14 @@ class ResultsTable:
 
     def to_csv(self, path: str | os.PathLike) -> None:
         """Write :meth:`records` (not the predictions) to a CSV file: configuration, seed,
-        split, the metrics measured (``nan`` where a run lacks one), seconds; Python writes
-        floats exactly, so :meth:`from_csv` gives the same values back."""
+        split, the metrics (MATLAB's first, then others; ``nan`` where a run lacks one),
+        seconds; floats are written exactly, so :meth:`from_csv` gives them back."""
         cols = [c for c in DATASET_COLUMNS if any(c in r.metrics for r in self.runs)]
+        cols += list(dict.fromkeys(c for r in self.runs for c in r.metrics if c not in cols))
         with open(path, "w", newline="") as f:
             out = csv.DictWriter(f, ["configuration", "seed", "split", *cols, "seconds"],
                                  restval="nan")
-            out.writeheader()
-            out.writerows(self.records())
+            out.writeheader(), out.writerows(self.records())
 
     @classmethod
     def from_csv(cls, path: str | os.PathLike) -> ResultsTable:
@@ -169,7 +169,7 @@ class ResultsTable:
         if not rows or not need <= set(rows[0]):
             raise ValueError(f"{path}: need rows with columns {sorted(need)} and metrics")
         return cls([Run(r["configuration"], int(r["seed"]), r["split"], {
-            c: float(r[c]) for c in DATASET_COLUMNS if c in r}, float(r["seconds"]))
+            c: float(v) for c, v in r.items() if c not in need}, float(r["seconds"]))
             for r in rows])
 
     def __add__(self, other: ResultsTable) -> ResultsTable:

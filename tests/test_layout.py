@@ -21,8 +21,9 @@ RANK = {
     "_checks": 0, "complexity": 0, "coverage": 0, "receptive_field": 0,
     "_rf_walk": 0, "data": 0, "_folder": 0, "_label_files": 0, "_triangles": 0,
     "_augment": 0, "_writing": 0, "shapes": 0, "_shape_geometry": 0, "bfscore": 0, "augment": 1,
-    "models": 1, "deeplab": 2, "losses": 3, "metrics": 3, "intervals": 3,
-    "baselines": 4, "train": 4, "_training": 4, "protocol": 5, "results": 5, "plot": 6,
+    "models": 1, "deeplab": 2, "losses": 3, "metrics": 3, "calibration": 3, "intervals": 3,
+    "baselines": 4, "train": 4, "_training": 4, "protocol": 5, "results": 5,
+    "comparison": 5, "plot": 6,
     "widgets": 7,
 }
 

@@ -114,7 +114,8 @@ def test_summary_marks_only_resolved_differences():
 
 def test_results_table_round_trips_through_csv(tmp_path):
     table = _table({"a": [0.9, 1 / 3, 0.7], "b, with a comma": [0.5, 0.6, 2 / 7]})
-    table.runs[0] = Run("a", 0, "test", {"MeanIoU": 0.9, "MeanBFScore": math.nan}, 1.25)
+    table.runs[0] = Run("a", 0, "test", {"MeanIoU": 0.9, "MeanBFScore": math.nan,
+                                         "HD95": 1 / 7}, 1.25)
     table.to_csv(tmp_path / "runs.csv")
     back = ResultsTable.from_csv(tmp_path / "runs.csv")
     assert len(back.runs) == len(table.runs) and back.predictions == {}
@@ -123,6 +124,8 @@ def test_results_table_round_trips_through_csv(tmp_path):
                                                              new.split)
         assert old.metrics["MeanIoU"] == new.metrics["MeanIoU"]  # exact, not approximate
     assert math.isnan(back.runs[0].metrics["MeanBFScore"])
+    assert back.runs[0].metrics["HD95"] == 1 / 7  # a metric of the caller's survives
+    assert math.isnan(back.runs[1].metrics["HD95"])  # and is nan where a run lacks it
     assert str(summarize(back)) == str(summarize(table))
     (tmp_path / "bad.csv").write_text("name,MeanIoU\na,0.5\n")
     with pytest.raises(ValueError, match="columns"):

@@ -2,7 +2,7 @@
 that a chapter can show them on Colab too (the CSV files beside this module, written by
 :meth:`seglearn.protocol.ResultsTable.to_csv`).
 
-Chapter: book/experiments
+Chapters: book/experiments, book/loss_comparison
 """
 
 from __future__ import annotations
@@ -11,7 +11,9 @@ from importlib.resources import as_file, files
 
 from ..protocol import ResultsTable
 
-__all__ = ["shape_calibration"]
+__all__ = ["loss_comparison", "shape_calibration"]
+
+LOSS_COMPARISON_DATA = ("triangles", "sparse")
 
 
 def shape_calibration() -> ResultsTable:
@@ -31,4 +33,40 @@ def shape_calibration() -> ResultsTable:
     Chapter: book/experiments
     """
     with as_file(files(__name__) / "calibrate_shapes.csv") as path:
+        return ResultsTable.from_csv(path)
+
+
+def loss_comparison(data: str = "triangles", optimizer: str = "adam") -> ResultsTable:
+    """The runs of *The losses compared*, as measured by ``benchmarks/compare_losses.py``
+    (2026-12-02, torch 2.14.1, one thread of a 2-core AMD EPYC; two jobs side by side).
+
+    Twenty losses (:data:`seglearn.comparison.FAMILY`), each training
+    ``DilatedNet(channels=8)`` for 20 epochs of the 200 training images in batches of 32
+    (:func:`seglearn.comparison.train_once`) at the learning rates of
+    :data:`seglearn.comparison.LEARNING_RATES`. Configurations are named ``"<loss>
+    lr=<rate>"``; every run is scored on ``"val"`` and ``"test"``
+    (:func:`seglearn.comparison.score`: MATLAB's five metrics, ``precision``, ``recall``,
+    ``HD95``, ``missed``, ``ECE``, ``Brier``; 5 decimals; ``seconds`` is the training time).
+    Each rate was trained on seeds 0-4 (``"triangles"``) or 0-2 (``"sparse"``); the rate
+    with the best mean val MeanIoU over those seeds was then trained up to seed 9.
+
+    Args:
+        data: ``"triangles"`` (the book's 32×32 images) or ``"sparse"`` (the same triangles
+            in 64×64 images, about 1.3 % foreground).
+        optimizer: ``"adam"``, or ``"sgdm"`` (SGD with momentum 0.9; triangles only).
+
+    Returns:
+        A :class:`seglearn.protocol.ResultsTable` without predictions.
+
+    Raises:
+        ValueError: another ``data`` or ``optimizer``, or ``"sgdm"`` with ``"sparse"``.
+
+    Chapter: book/loss_comparison
+    """
+    if data not in LOSS_COMPARISON_DATA or optimizer not in ("adam", "sgdm") or (
+            optimizer == "sgdm" and data != "triangles"):
+        raise ValueError(f"data must be one of {LOSS_COMPARISON_DATA} and optimizer 'adam' or "
+                         f"'sgdm' (triangles only), got {data!r}, {optimizer!r}")
+    name = f"compare_losses_{data}" + ("_sgdm" if optimizer == "sgdm" else "")
+    with as_file(files(__name__) / f"{name}.csv") as path:
         return ResultsTable.from_csv(path)
