@@ -68,6 +68,24 @@ def test_table_html_breaks_headers_only_between_words_and_escapes():
     assert str(t).split()[:2] == ["GlobalAccuracy", "loss/run"]  # the text form is unchanged
 
 
+def test_table_text_fits_its_width_by_wrapping_headers_then_splitting_columns():
+    narrow = Table({"a": {"short": 1.0}})
+    assert str(narrow).splitlines()[0].split() == ["short"]  # fits: one header line
+    rows = {f"row {i}": {f"a long header {j}": i * 10.0 + j for j in range(12)} for i in range(3)}
+    t = Table(rows, digits=1)
+    lines = str(t).splitlines()
+    assert max(map(len, lines)) <= 76 < 12 * len("  a long header 0")  # unwrapped: 204
+    blocks = str(t).split("\n\n")
+    assert len(blocks) > 1  # twelve columns do not fit one block
+    values = [float(v) for b in blocks for line in b.splitlines() if line.startswith("row 1")
+              for v in line.split()[2:]]
+    assert values == [10.0 + j for j in range(12)]  # every value, in column order
+    heads = " ".join(" ".join(b.splitlines()[:3]) for b in blocks).split()
+    assert heads.count("header") == 12  # every header, wrapped between words
+    wide = Table({"r": {"x" * 90: 1.0}})  # a single word wider than the limit stays whole
+    assert "x" * 90 in str(wide)
+
+
 def test_dilation_pictures_are_figures_pyplot_never_holds():
     from seglearn.plot import dilated_response, plot_dilation, plot_dilation_rates
 
