@@ -106,10 +106,13 @@ class History:
         return float(sum(self.seconds))
 
     def __str__(self) -> str:
-        last = f"final loss {self.loss[-1]:.4f}" if self.loss else "not trained"
+        """One short line: epochs, the last epoch's training loss and val MeanIoU, the time
+        (and the device when it is not the CPU), e.g. ``20 epochs, loss 0.0588, val MeanIoU
+        0.9235, 29.1 s``."""
+        last = f"loss {self.loss[-1]:.4f}" if self.loss else "not trained"
         iou = f", val MeanIoU {self.val_mean_iou[-1]:.4f}" if self.val_mean_iou else ""
-        return (f"History({self.epochs} epochs on {self.device}, {last}{iou}, "
-                f"{self.total_seconds:.1f} s)")
+        where = "" if self.device == "cpu" else f" on {self.device}"
+        return f"{self.epochs} epochs, {last}{iou}, {self.total_seconds:.1f} s{where}"
 
 
 def fit(

@@ -43,6 +43,8 @@ def test_show_samples_and_history_make_figures():
     assert len(fig.axes) == 9
     plt.close(fig)
     h = History(loss=[1.0, 0.5], val_mean_iou=[0.3, 0.6], seconds=[0.1, 0.1])
+    assert str(h) == "2 epochs, loss 0.5000, val MeanIoU 0.6000, 0.2 s"
+    assert str(History(device="cuda:0")) == "0 epochs, not trained, 0.0 s on cuda:0"
     fig = plot_history({"a": h, "b": h})
     assert len(fig.axes) == 2
     plt.close(fig)
