@@ -133,14 +133,15 @@ class ResultsTable:
     def values(self, configuration: str, split: str, metric: str = "MeanIoU") -> dict[int, float]:
         """``{seed: value}`` of one metric for one configuration on one split.
 
-        Raises:
-            KeyError: no such runs (the message lists what the table holds).
+        Raises: KeyError: no such runs (the message names some configurations held).
         """
         out = {r.seed: float(r.metrics[metric]) for r in self.runs
                if r.configuration == configuration and r.split == split and metric in r.metrics}
         if not out:
+            held = sorted({r.configuration for r in self.runs})
             raise KeyError(f"no {metric!r} runs of {configuration!r} on {split!r}; the table "
-                           f"holds {sorted({(r.configuration, r.split) for r in self.runs})}")
+                           f"holds {len(held)} configurations: {', '.join(held[:6])}"
+                           + (", ..." if len(held) > 6 else ""))
         return out
 
     def records(self) -> list[dict[str, object]]:
