@@ -21,3 +21,33 @@ def test_shape_calibration_holds_what_the_benchmark_quotes():
     assert gap.excludes_zero and f"{gap.mean:.3f} [{gap.low:.3f}, {gap.high:.3f}]" in doc
     pyproject = (ROOT / "pyproject.toml").read_text()
     assert '"results/*.csv"' in pyproject, "the CSV must ship with the package (Colab)"
+
+
+def test_loss_comparison_runs_follow_the_protocol():
+    import math
+
+    import numpy as np
+    import pytest
+
+    from seglearn.comparison import FAMILY, LEARNING_RATES
+    from seglearn.results import loss_comparison
+
+    metrics = {"GlobalAccuracy", "MeanAccuracy", "MeanIoU", "WeightedIoU", "MeanBFScore",
+               "precision", "recall", "HD95", "missed", "ECE", "Brier"}
+    for data, optimizer, choose_n in (("triangles", "adam", 5), ("sparse", "adam", 3),
+                                      ("triangles", "sgdm", 3)):
+        table = loss_comparison(data, optimizer)
+        rates = LEARNING_RATES[optimizer]
+        assert len(table.runs) == 2 * len(FAMILY) * (len(rates) * choose_n + 10 - choose_n)
+        for run in table.runs:
+            assert metrics <= set(run.metrics), run.configuration
+            assert 0 <= run.metrics["MeanIoU"] <= 1 and 0 <= run.metrics["missed"] <= 1
+            assert math.isnan(run.metrics["HD95"]) or run.metrics["HD95"] >= 0
+        for name in FAMILY:
+            val = {lr: table.values(f"{name} lr={lr:g}", "val") for lr in rates}
+            best = max(rates, key=lambda lr: np.mean([val[lr][s] for s in range(choose_n)]))
+            for lr in rates:  # every rate on the choice seeds; the chosen one on ten
+                want = range(10) if lr == best else range(choose_n)
+                assert sorted(table.values(f"{name} lr={lr:g}", "test")) == list(want)
+    with pytest.raises(ValueError, match="triangles only"):
+        loss_comparison("sparse", "sgdm")
