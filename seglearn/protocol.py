@@ -132,9 +132,7 @@ class ResultsTable:
 
     def values(self, configuration: str, split: str, metric: str = "MeanIoU") -> dict[int, float]:
         """``{seed: value}`` of one metric for one configuration on one split.
-
-        Raises: KeyError: no such runs (the message names some configurations held).
-        """
+        Raises KeyError: no such runs (the message names some configurations held)."""
         out = {r.seed: float(r.metrics[metric]) for r in self.runs
                if r.configuration == configuration and r.split == split and metric in r.metrics}
         if not out:

@@ -106,9 +106,7 @@ class History:
         return float(sum(self.seconds))
 
     def __str__(self) -> str:
-        """One short line: epochs, the last epoch's training loss and val MeanIoU, the time
-        (and the device when it is not the CPU), e.g. ``20 epochs, loss 0.0588, val MeanIoU
-        0.9235, 29.1 s``."""
+        """One line: epochs, last epoch's loss and val MeanIoU, time (device if not CPU)."""
         last = f"loss {self.loss[-1]:.4f}" if self.loss else "not trained"
         iou = f", val MeanIoU {self.val_mean_iou[-1]:.4f}" if self.val_mean_iou else ""
         where = "" if self.device == "cpu" else f" on {self.device}"

@@ -18,7 +18,8 @@ Chapter: book/dilated_segmentation
 
 from ._classes import ERROR_COLORS, class_legend, plot_confusion
 from ._dilation import dilated_response, plot_dilation, plot_dilation_rates
-from ._results import CLASS_COLORS, Table, error_overlay, label_overlay, plot_history, show_samples
+from ._results import CLASS_COLORS, error_overlay, label_overlay, plot_history, show_samples
+from ._table import Table
 
 __all__ = [
     "CLASS_COLORS",
