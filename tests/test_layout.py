@@ -23,7 +23,7 @@ RANK = {
     "_augment": 0, "_writing": 0, "shapes": 0, "_shape_geometry": 0, "bfscore": 0, "augment": 1,
     "models": 1, "deeplab": 2, "losses": 3, "metrics": 3, "calibration": 3, "intervals": 3,
     "baselines": 4, "train": 4, "_training": 4, "protocol": 5, "results": 5,
-    "comparison": 5, "plot": 6,
+    "comparison": 5, "multiclass": 5, "plot": 6,
     "widgets": 7,
 }
 

@@ -2,7 +2,7 @@
 that a chapter can show them on Colab too (the CSV files beside this module, written by
 :meth:`seglearn.protocol.ResultsTable.to_csv`).
 
-Chapters: book/experiments, book/loss_comparison
+Chapters: book/experiments, book/loss_comparison, book/multiclass
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from importlib.resources import as_file, files
 
 from ..protocol import ResultsTable
 
-__all__ = ["loss_comparison", "shape_calibration"]
+__all__ = ["loss_comparison", "multiclass_losses", "shape_calibration"]
 
 LOSS_COMPARISON_DATA = ("triangles", "sparse")
 
@@ -69,4 +69,26 @@ def loss_comparison(data: str = "triangles", optimizer: str = "adam") -> Results
                          f"'sgdm' (triangles only), got {data!r}, {optimizer!r}")
     name = f"compare_losses_{data}" + ("_sgdm" if optimizer == "sgdm" else "")
     with as_file(files(__name__) / f"{name}.csv") as path:
+        return ResultsTable.from_csv(path)
+
+
+def multiclass_losses() -> ResultsTable:
+    """The runs of the experiment in *Multi-class segmentation*, as measured by
+    ``benchmarks/multiclass_losses.py`` (2026-12-02, torch 2.14.1, two jobs on a 2-core AMD
+    EPYC, one thread each).
+
+    Five losses (:data:`seglearn.multiclass.LOSSES`), each training
+    :func:`seglearn.multiclass.unet` at :data:`seglearn.multiclass.RECIPE` on the 2000
+    training scenes. Configurations are named ``"<loss> lr=<rate>"``; every run is scored
+    on ``"val"`` and ``"test"`` (:func:`seglearn.multiclass.score`: MATLAB's five metrics,
+    per-class ``IoU`` and ``Accuracy``, confusion counts; 5 decimals; ``seconds`` is the
+    training time). Each rate of :data:`seglearn.multiclass.LEARNING_RATES` was trained on
+    seeds 0-1; the rate with the best mean val MeanIoU was then trained on seeds 2-4.
+
+    Returns:
+        A :class:`seglearn.protocol.ResultsTable` without predictions.
+
+    Chapter: book/multiclass
+    """
+    with as_file(files(__name__) / "multiclass_losses.csv") as path:
         return ResultsTable.from_csv(path)

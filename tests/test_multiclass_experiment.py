@@ -1,0 +1,101 @@
+"""seglearn.multiclass: the contenders and scores of the experiment in *Multi-class
+segmentation*, checked by hand-made cases (a network that returns the truth or a shifted
+label map, weights recomputed from the counts, the compound as the sum of its parts) and the
+stored runs against the protocol."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from seglearn.losses import CrossEntropyLoss, DiceLoss
+from seglearn.multiclass import (
+    LEARNING_RATES,
+    LOSSES,
+    NAMES,
+    make_losses,
+    score,
+    unet,
+)
+from seglearn.shapes import load_shapes
+
+
+class _Fixed(torch.nn.Module):
+    """Returns confident logits of the label maps it was given."""
+
+    def __init__(self, labels):
+        super().__init__()
+        self.labels = labels
+
+    def forward(self, x):
+        return F.one_hot(self.labels, len(NAMES)).movedim(-1, 1).float() * 20 - 10
+
+
+def test_losses_are_the_five_contenders_with_median_frequency_weights():
+    images, masks = load_shapes("val", num=20)
+    losses = make_losses(masks)
+    assert tuple(losses) == LOSSES and len(LEARNING_RATES) == 4
+    # MATLAB's median frequency balancing, by hand: f_c = n_c / (pixels of images holding c)
+    n = torch.stack([(masks == c).sum() for c in range(4)]).double()
+    holding = torch.stack([(masks == c).flatten(1).any(1).sum() * 64 * 64
+                           for c in range(4)]).double()
+    f = n / holding
+    w = (f.sort().values[1:3].mean() / f).sqrt().float()  # the median of 4: middle two
+    logits = torch.randn(20, 4, 64, 64, generator=torch.Generator().manual_seed(0))
+    torch.testing.assert_close(losses["weighted CE"]()(logits, masks),
+                               CrossEntropyLoss(class_weights=w)(logits, masks))
+    torch.testing.assert_close(
+        losses["weighted CE + Dice"]()(logits, masks),
+        CrossEntropyLoss(class_weights=w)(logits, masks)
+        + DiceLoss(include_background=False)(logits, masks))
+    assert float(w[3] / w[0]) > 2  # the rare triangle weighs more than the background
+    assert unet()(images[:2]).shape == (2, 4, 64, 64)
+    assert sum(p.numel() for p in unet().parameters()) == 121060
+
+
+def test_score_of_the_truth_is_perfect_and_counts_every_pixel():
+    images, masks = load_shapes("test", num=10)
+    perfect, preds = score(_Fixed(masks), images, masks)
+    assert torch.equal(preds, masks) and perfect["MeanIoU"] == 1
+    assert all(perfect[f"IoU {c}"] == 1 for c in NAMES if (masks == NAMES.index(c)).any())
+    # shift the prediction by one column: the confusion counts, by a loop over pixels
+    shifted = torch.roll(masks, 1, dims=2)
+    got, _ = score(_Fixed(shifted), images, masks)
+    want = np.zeros((4, 4))
+    for t, p in zip(masks.flatten().tolist(), shifted.flatten().tolist(), strict=True):
+        want[t, p] += 1
+    table = np.array([[got[f"confusion {t} > {p}"] for p in NAMES] for t in NAMES])
+    np.testing.assert_array_equal(table, want)
+    for c, name in enumerate(NAMES):  # IoU and Accuracy (recall) from the counts
+        tp, row, col = want[c, c], want[c].sum(), want[:, c].sum()
+        assert got[f"IoU {name}"] == pytest.approx(tp / (row + col - tp), abs=1e-5)
+        assert got[f"Accuracy {name}"] == pytest.approx(tp / row, abs=1e-5)
+    assert got["MeanIoU"] == pytest.approx(np.mean(
+        [want[c, c] / (want[c].sum() + want[:, c].sum() - want[c, c]) for c in range(4)]),
+        abs=1e-5)
+
+
+def test_weights_need_every_class():
+    with pytest.raises(ValueError, match="no pixels"):
+        make_losses(torch.zeros(2, 8, 8, dtype=torch.long))
+
+
+def test_multiclass_runs_follow_the_protocol():
+    from seglearn.results import multiclass_losses
+
+    table = multiclass_losses()
+    assert len(table.runs) == 2 * len(LOSSES) * (len(LEARNING_RATES) * 2 + 3)
+    for run in table.runs:
+        assert 0 <= run.metrics["MeanIoU"] <= 1 and run.seconds > 0
+        counts = [run.metrics[f"confusion {t} > {p}"] for t in NAMES for p in NAMES]
+        assert sum(counts) == 100 * 64 * 64 and all(not math.isnan(v) for v in counts)
+    for name in LOSSES:
+        val = {lr: table.values(f"{name} lr={lr:g}", "val") for lr in LEARNING_RATES}
+        best = max(LEARNING_RATES, key=lambda lr: np.mean([val[lr][s] for s in (0, 1)]))
+        for lr in LEARNING_RATES:  # every rate on seeds 0-1; the chosen one on 0-4
+            want = range(5) if lr == best else range(2)
+            assert sorted(table.values(f"{name} lr={lr:g}", "test")) == list(want)
