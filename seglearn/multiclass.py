@@ -12,7 +12,8 @@ experiment in *Multi-class segmentation*, shared by the chapter and
   rate is chosen per loss on val from :data:`LEARNING_RATES`;
 - :func:`score`: MATLAB's five metrics, per-class IoU and Accuracy, and the confusion
   counts of a trained network on one split;
-- :func:`train_once`: one seeded training.
+- :func:`train_once`: one seeded training;
+- :func:`chosen_runs`: the protocol's result from the stored runs (rate chosen on val).
 
 Chapter: book/multiclass
 """
@@ -27,11 +28,12 @@ from .data import class_weights, count_each_label
 from .losses import CrossEntropyLoss, DiceLoss, GeneralizedDiceLoss
 from .metrics import evaluate_semantic_segmentation
 from .models import UNet
+from .protocol import ResultsTable, Run
 from .shapes import SHAPE_CLASSES
 from .train import fit, segment, set_seed
 
-__all__ = ["LEARNING_RATES", "LOSSES", "NAMES", "RECIPE", "make_losses", "score", "train_once",
-           "unet"]
+__all__ = ["LEARNING_RATES", "LOSSES", "NAMES", "RECIPE", "chosen_runs", "make_losses", "score",
+           "train_once", "unet"]
 
 NAMES = list(SHAPE_CLASSES)  #: background, disk, square, triangle
 RECIPE = {"epochs": 12, "batch_size": 16, "optimizer": "adam", "lr_drop_period": 9,
@@ -121,3 +123,32 @@ def train_once(make_loss, train: tuple[torch.Tensor, torch.Tensor], *, lr: float
     fit(net, *train, loss=make_loss(), lr=lr, seed=seed, progress=progress, device=device,
         **RECIPE)
     return net, time.perf_counter() - start
+
+
+def chosen_runs(table: ResultsTable, *, choose_seeds: tuple[int, ...] = (0, 1)
+                ) -> tuple[dict[str, float], ResultsTable]:
+    """The protocol's result: per loss of :data:`LOSSES`, the rate of :data:`LEARNING_RATES`
+    with the best mean **val** MeanIoU over ``choose_seeds``, and that configuration's
+    **test** runs, renamed to the loss.
+
+    Args:
+        table: runs named ``"<loss> lr=<rate>"`` on ``"val"`` and ``"test"``, e.g.
+            :func:`seglearn.results.multiclass_losses`.
+
+    Returns:
+        ``(rates, test_runs)``: loss -> chosen rate; a ResultsTable of the chosen
+        configurations' test runs, one configuration per loss.
+
+    Raises:
+        KeyError: a loss, rate or choice seed missing from ``table``.
+
+    Chapters: book/multiclass (which writes the choice out), book/loss_comparison
+    """
+    def val_mean(name: str, lr: float) -> float:
+        scores = table.values(f"{name} lr={lr:g}", "val")
+        return sum(scores[s] for s in choose_seeds) / len(choose_seeds)
+
+    rates = {n: max(LEARNING_RATES, key=lambda lr, n=n: val_mean(n, lr)) for n in LOSSES}
+    runs = [Run(n, r.seed, r.split, r.metrics, r.seconds) for n in LOSSES for r in table.runs
+            if r.configuration == f"{n} lr={rates[n]:g}" and r.split == "test"]
+    return rates, ResultsTable(runs)

@@ -17,6 +17,7 @@ from seglearn.multiclass import (
     LEARNING_RATES,
     LOSSES,
     NAMES,
+    chosen_runs,
     make_losses,
     score,
     unet,
@@ -99,3 +100,36 @@ def test_multiclass_runs_follow_the_protocol():
         for lr in LEARNING_RATES:  # every rate on seeds 0-1; the chosen one on 0-4
             want = range(5) if lr == best else range(2)
             assert sorted(table.values(f"{name} lr={lr:g}", "test")) == list(want)
+
+
+def test_chosen_runs_take_the_best_val_rate_and_its_test_runs():
+    from seglearn.protocol import ResultsTable, Run
+
+    # by hand: rate 1e-3 wins on val seeds 0-1 for every loss, although 3e-3 has the
+    # better val score on seed 2 (not a choice seed) and the better test scores
+    runs = []
+    for name in LOSSES:
+        for lr, val, test in ((1e-3, (0.8, 0.7, 0.1), (0.5, 0.6, 0.7)),
+                              (3e-3, (0.9, 0.5, 0.99), (0.9, 0.9, 0.9))):
+            for seed in range(3):
+                runs += [Run(f"{name} lr={lr:g}", seed, "val", {"MeanIoU": val[seed]}, 1.0),
+                         Run(f"{name} lr={lr:g}", seed, "test", {"MeanIoU": test[seed]}, 1.0)]
+    partial = ResultsTable([r for r in runs if "lr=0.01" not in r.configuration])
+    table = ResultsTable(runs + [Run(f"{n} lr={lr:g}", s, "val", {"MeanIoU": 0.0}, 1.0)
+                                 for n in LOSSES for lr in (3e-4, 1e-2) for s in range(2)])
+    rates, test = chosen_runs(table)
+    assert rates == dict.fromkeys(LOSSES, 1e-3)
+    assert test.values("Dice", "test") == {0: 0.5, 1: 0.6, 2: 0.7}
+    assert {r.split for r in test.runs} == {"test"} and len(test.runs) == 3 * len(LOSSES)
+    with pytest.raises(KeyError, match="no 'MeanIoU' runs"):
+        chosen_runs(partial)  # rates 3e-4 and 1e-2 missing
+
+
+def test_chosen_runs_of_the_stored_experiment_are_its_five_seed_configurations():
+    from seglearn.results import multiclass_losses
+
+    rates, test = chosen_runs(multiclass_losses())
+    assert rates == {"cross-entropy": 1e-3, "weighted CE": 1e-3, "Dice": 3e-3,
+                     "generalized Dice": 1e-3, "weighted CE + Dice": 1e-3}
+    for name in LOSSES:  # the benchmark trained seeds 2-4 only for the rate it chose
+        assert sorted(test.values(name, "test")) == [0, 1, 2, 3, 4]
