@@ -7,6 +7,8 @@ scored on test over ten seeds; the runs the chapter *The losses compared* reads.
         --csv seglearn/results/compare_losses_sparse.csv
     OMP_NUM_THREADS=1 python benchmarks/compare_losses.py --data triangles --choose-seeds 5 \\
         --optimizer sgdm --csv seglearn/results/compare_losses_triangles_sgdm.csv
+    OMP_NUM_THREADS=1 python benchmarks/compare_losses.py --data triangles --choose-seeds 5 \\
+        --controls --csv seglearn/results/compare_controls_triangles.csv
 
 Protocol, per loss: ``DilatedNet(channels=8)`` (dilations 1, 2, 4, receptive field 15 px)
 in channels-last memory format, Adam (or, with ``--optimizer sgdm``, SGD with momentum 0.9
@@ -42,6 +44,7 @@ from seglearn.comparison import (
     LEARNING_RATES,
     RECIPE,
     load_comparison_data,
+    make_controls,
     make_losses,
     score,
     train_once,
@@ -61,12 +64,14 @@ def main() -> None:
                     help="seeds 0..n-1 train every learning rate; val chooses among them")
     ap.add_argument("--losses", nargs="*", help="a subset of the losses (default: all)")
     ap.add_argument("--csv", help="write every run here (ResultsTable.to_csv)")
+    ap.add_argument("--controls", action="store_true",
+                    help="train seglearn.comparison.CONTROLS instead of the contenders")
     args = ap.parse_args()
     args.lrs = args.lrs or list(LEARNING_RATES[args.optimizer])
     torch.set_num_threads(1)
     data = load_comparison_data(args.data)
     updates = -(-data["train"][0].shape[0] // RECIPE["batch_size"])
-    losses = make_losses(data["train"][1], updates)
+    losses = make_controls() if args.controls else make_losses(data["train"][1], updates)
     names = args.losses or list(losses)
     table, started = ResultsTable(), time.perf_counter()
 

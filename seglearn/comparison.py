@@ -110,6 +110,24 @@ SETTINGS = {
     "Lovász-softmax": "per batch, present classes",
 }
 
+#: the nearest controls that are not contenders themselves -> their settings, in words:
+#: trained by ``benchmarks/compare_losses.py --controls`` with the same protocol.
+CONTROLS = {
+    "α-weighted CE (α = 0.25)": "focal (α = 0.25) at γ = 0",
+}
+
+
+def make_controls() -> dict:
+    """name -> a factory of a fresh loss, for the losses of :data:`CONTROLS`: focal
+    (α = 0.25) with γ = 0, i.e. cross-entropy with α_t = 0.25 on the triangle and 0.75 on
+    the background, averaged over the pixels (not divided by the weights' sum as
+    PyTorch's weighted cross-entropy is), so that focal (α = 0.25) minus it isolates what
+    γ = 2 does at the same α.
+
+    Chapter: book/loss_focal
+    """
+    return {"α-weighted CE (α = 0.25)": lambda: FocalLoss(gamma=0.0, alpha=0.25)}
+
 
 def sparse_triangles(split: str, num: int) -> tuple[torch.Tensor, torch.Tensor]:
     """The book's triangles (same areas, contrast and noise) in 64×64 images: float32

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from importlib.resources import as_file, files
 
-from ..protocol import ResultsTable
+from ..intervals import mean_interval, paired_difference
+from ..protocol import ResultsTable, Run
 
-__all__ = ["loss_comparison", "multiclass_losses", "shape_calibration"]
+__all__ = ["comparison_result", "loss_comparison", "multiclass_losses", "paired_controls",
+           "shape_calibration"]
 
 LOSS_COMPARISON_DATA = ("triangles", "sparse")
 
@@ -70,6 +72,76 @@ def loss_comparison(data: str = "triangles", optimizer: str = "adam") -> Results
     name = f"compare_losses_{data}" + ("_sgdm" if optimizer == "sgdm" else "")
     with as_file(files(__name__) / f"{name}.csv") as path:
         return ResultsTable.from_csv(path)
+
+
+def comparison_result(data: str = "triangles", optimizer: str = "adam"
+                      ) -> tuple[dict[str, float], ResultsTable]:
+    """The protocol's result of *The losses compared*, for one data set and optimizer: per
+    loss, the learning rate with the best mean **val** MeanIoU over the seeds on which
+    every rate was trained, and the **test** runs at that rate (ten seeds), renamed to the
+    loss. On ``"triangles"`` with Adam it also holds the nearest controls of
+    :data:`seglearn.comparison.CONTROLS` (``benchmarks/compare_losses.py --controls``,
+    the same protocol, 2026-12-03).
+
+    Returns:
+        ``(rates, test_runs)``: loss -> chosen rate, and a ResultsTable of test runs.
+
+    Raises:
+        ValueError: what :func:`loss_comparison` raises.
+
+    Chapters: book/loss_comparison (which writes the choice out) and the loss chapters
+    """
+    table = loss_comparison(data, optimizer)
+    if (data, optimizer) == ("triangles", "adam"):
+        with as_file(files(__name__) / "compare_controls_triangles.csv") as path:
+            table.runs.extend(ResultsTable.from_csv(path).runs)
+    grid: dict[str, dict[float, dict[int, float]]] = {}
+    for r in table.runs:
+        if r.split == "val":
+            loss, lr = r.configuration.rsplit(" lr=", 1)
+            grid.setdefault(loss, {}).setdefault(float(lr), {})[r.seed] = r.metrics["MeanIoU"]
+    rates = {}
+    for loss, by_rate in grid.items():
+        common = set.intersection(*(set(v) for v in by_rate.values()))
+        rates[loss] = max(by_rate, key=lambda lr, v=by_rate: sum(
+            v[lr][s] for s in common) / len(common))
+    runs = [Run(loss, r.seed, r.split, r.metrics, r.seconds) for r in table.runs
+            for loss in [r.configuration.rsplit(" lr=", 1)[0]]
+            if r.split == "test" and float(r.configuration.rsplit(" lr=", 1)[1]) == rates[loss]]
+    return rates, ResultsTable(runs)
+
+
+def paired_controls(pairs, data: str = "triangles", optimizer: str = "adam",
+                    metric: str = "MeanIoU") -> dict[str, dict[str, str]]:
+    """Each loss against its nearest control, from :func:`comparison_result`: rows for
+    :class:`seglearn.plot.Table`, one per ``(loss, control)`` pair of ``pairs``, with both
+    means ± the half-width of their 95 % t intervals over the ten test seeds, the paired
+    difference loss − control (same seeds, so same initial weights and data order) ± its
+    half-width, and whether its interval excludes 0 (``"resolved"``). Values to 4
+    decimals; the metric's direction (higher or lower is better) is the reader's.
+
+    Raises:
+        KeyError: a loss, control or metric that the stored runs do not hold.
+
+    Chapters: the loss chapters (the section "Against its nearest control")
+    """
+    rates, runs = comparison_result(data, optimizer)
+
+    def pm(iv) -> str:
+        return f"{iv.mean:.4f} ± {iv.high - iv.mean:.4f}"
+
+    rows = {}
+    for loss, control in pairs:
+        a, b = runs.values(loss, "test", metric), runs.values(control, "test", metric)
+        diff = paired_difference(a, b)
+        rows[f"{loss} − {control}"] = {
+            f"{metric}": pm(mean_interval(list(a.values()))),
+            f"control {metric}": pm(mean_interval(list(b.values()))),
+            "difference": f"{diff.mean:+.4f} ± {diff.high - diff.mean:.4f}",
+            "": "resolved" if diff.excludes_zero else "not resolved",
+            "lr (val)": f"{rates[loss]:g} / {rates[control]:g}",
+        }
+    return rows
 
 
 def multiclass_losses() -> ResultsTable:
