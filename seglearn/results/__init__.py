@@ -89,7 +89,8 @@ def comparison_result(data: str = "triangles", optimizer: str = "adam"
     Raises:
         ValueError: what :func:`loss_comparison` raises.
 
-    Chapters: book/loss_comparison (which writes the choice out) and the loss chapters
+    Chapters: book/loss_comparison, book/loss_cross_entropy, book/loss_focal
+    (and every loss chapter, through :func:`paired_controls`)
     """
     table = loss_comparison(data, optimizer)
     if (data, optimizer) == ("triangles", "adam"):
@@ -125,7 +126,8 @@ def paired_controls(pairs, data: str = "triangles", optimizer: str = "adam",
         ValueError: the metric is NaN in some run (HD95 of a run that predicted no
             triangle in any image, e.g. seed 5 of Dice + Hausdorff on ``"sparse"``).
 
-    Chapters: the loss chapters (the section "Against its nearest control")
+    Chapters: book/loss_cross_entropy, book/loss_focal, book/loss_dice, book/loss_tversky
+    (every loss chapter, in its section "Against its nearest control")
     """
     rates, runs = comparison_result(data, optimizer)
 
