@@ -55,6 +55,9 @@ class _Sum(torch.nn.Module):
     def forward(self, logits: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
         return sum(term(logits, masks) for term in self.terms)
 
+    def __repr__(self) -> str:
+        return " + ".join(repr(term) for term in self.terms)
+
 
 def make_losses(masks: torch.Tensor) -> dict:
     """name -> a factory that returns a fresh ``loss(logits, masks)`` for one training.
