@@ -14,6 +14,13 @@ remaining seeds up to ``--seeds``. Every run is scored on val and test
 Trainings run ``--jobs`` at a time, each on one thread; the CSV is rewritten after every
 training, and a rerun with the same ``--csv`` skips the runs it already holds.
 
+With ``--networks`` the loss is fixed (``--losses``, default weighted CE) and the contenders
+are architectures of :data:`seglearn.multiclass.NETWORKS` (configurations named
+``"<network> lr=<rate>"``): the runs the architecture chapters read, e.g.
+
+    python benchmarks/multiclass_losses.py --jobs 2 --lrs 1e-3 3e-3 --networks \
+        "dilated RF 11" "dilated RF 63" --csv seglearn/results/architectures_shapes.csv
+
 Measured 2026-12-02 (torch 2.14.1, two jobs on a 2-core AMD EPYC, one thread each): see
 :func:`seglearn.results.multiclass_losses` and the chapter.
 """
@@ -36,16 +43,18 @@ from seglearn.shapes import load_shapes
 _DATA: dict = {}
 
 
-def _train(task: tuple[str, float, int]) -> list[Run]:
-    """One training in a worker process: its val and test rows."""
+def _train(task: tuple[str, str, float, int, str]) -> list[Run]:
+    """One training in a worker process (loss, network, rate, seed, label): its val and test
+    rows, named ``"<label> lr=<rate>"``."""
     torch.set_num_threads(1)
     if not _DATA:
         _DATA.update(train=load_shapes("train"), val=load_shapes("val"),
                      test=load_shapes("test"))
         _DATA["losses"] = make_losses(_DATA["train"][1])
-    name, lr, seed = task
-    net, seconds = train_once(_DATA["losses"][name], _DATA["train"], lr=lr, seed=seed)
-    return [Run(f"{name} lr={lr:g}", seed, split, score(net, *_DATA[split])[0],
+    name, network, lr, seed, label = task
+    net, seconds = train_once(_DATA["losses"][name], _DATA["train"], lr=lr, seed=seed,
+                              network=network)
+    return [Run(f"{label} lr={lr:g}", seed, split, score(net, *_DATA[split])[0],
                 round(seconds, 2)) for split in ("val", "test")]
 
 
@@ -56,23 +65,30 @@ def main() -> None:
     ap.add_argument("--choose-seeds", type=int, default=2,
                     help="seeds 0..n-1 train every learning rate; val chooses among them")
     ap.add_argument("--losses", nargs="*", help="a subset of the losses (default: all)")
+    ap.add_argument("--networks", nargs="*",
+                    help="compare these networks of NETWORKS with one loss instead")
     ap.add_argument("--jobs", type=int, default=1, help="trainings at a time")
     ap.add_argument("--csv", help="write every run here (ResultsTable.to_csv)")
     args = ap.parse_args()
-    names = args.losses or list(LOSSES)
+    if args.networks:
+        (loss,) = args.losses or ["weighted CE"]
+        names, spec = args.networks, {n: (loss, n) for n in args.networks}
+    else:
+        names = args.losses or list(LOSSES)
+        spec = {n: (n, "U-Net") for n in names}
     table = ResultsTable.from_csv(args.csv) if args.csv and Path(args.csv).exists() \
         else ResultsTable()
     done = {(r.configuration, r.seed) for r in table.runs}
     started = time.perf_counter()
 
     def train_all(tasks: list[tuple[str, float, int]]) -> None:
-        todo = [t for t in tasks if (f"{t[0]} lr={t[1]:g}", t[2]) not in done]
+        todo = [(*spec[n], lr, s, n) for n, lr, s in tasks if (f"{n} lr={lr:g}", s) not in done]
         with ProcessPoolExecutor(args.jobs) as pool:
             for task, runs in zip(todo, pool.map(_train, todo), strict=True):
                 table.runs.extend(runs)
                 if args.csv:  # after every run: an interrupted job keeps what it did
                     table.to_csv(args.csv)
-                print(f"{task[0]:<20} lr {task[1]:g} seed {task[2]}: val MeanIoU "
+                print(f"{task[4]:<20} lr {task[2]:g} seed {task[3]}: val MeanIoU "
                       f"{runs[0].metrics['MeanIoU']:.4f}, {runs[0].seconds:.0f} s "
                       f"[{time.perf_counter() - started:.0f} s]", flush=True)
 

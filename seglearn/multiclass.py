@@ -10,12 +10,16 @@ experiment in *Multi-class segmentation*, shared by the chapter and
 - :func:`unet` and :data:`RECIPE`: the network (a U-Net of depth 3, 8 base channels, whose
   receptive field covers the largest objects) and the budget every loss gets; the learning
   rate is chosen per loss on val from :data:`LEARNING_RATES`;
+- :data:`NETWORKS`: the architectures that the chapters on dilation, receptive fields,
+  encoder-decoders and ASPP compare on the same scenes at the same recipe (weighted
+  cross-entropy; ``benchmarks/multiclass_losses.py --networks``);
 - :func:`score`: MATLAB's five metrics, per-class IoU and Accuracy, and the confusion
   counts of a trained network on one split;
 - :func:`train_once`: one seeded training;
 - :func:`chosen_runs`: the protocol's result from the stored runs (rate chosen on val).
 
-Chapter: book/multiclass
+Chapters: book/multiclass, book/dilated_convolution, book/receptive_fields,
+book/encoder_decoder, book/aspp_deeplab
 """
 
 from __future__ import annotations
@@ -25,15 +29,16 @@ import time
 import torch
 
 from .data import class_weights, count_each_label
+from .deeplab import ASPP, DeepLabV3
 from .losses import CrossEntropyLoss, DiceLoss, GeneralizedDiceLoss
 from .metrics import evaluate_semantic_segmentation
-from .models import UNet
+from .models import DilatedNet, FCNSkip, TinyEncoderDecoder, UNet
 from .protocol import ResultsTable, Run
 from .shapes import SHAPE_CLASSES
 from .train import fit, segment, set_seed
 
-__all__ = ["LEARNING_RATES", "LOSSES", "NAMES", "RECIPE", "chosen_runs", "make_losses", "score",
-           "train_once", "unet"]
+__all__ = ["LEARNING_RATES", "LOSSES", "NAMES", "NETWORKS", "RECIPE", "chosen_runs",
+           "make_losses", "score", "train_once", "unet"]
 
 NAMES = list(SHAPE_CLASSES)  #: background, disk, square, triangle
 RECIPE = {"epochs": 12, "batch_size": 16, "optimizer": "adam", "lr_drop_period": 9,
@@ -87,6 +92,38 @@ def unet() -> UNet:
     return UNet(1, len(NAMES), base_channels=8, depth=3)
 
 
+def _deeplab(output_stride: int, image_pooling: bool = True) -> DeepLabV3:
+    net = DeepLabV3(1, len(NAMES), output_stride=output_stride, width=8)
+    if not image_pooling:
+        net.aspp = ASPP(64, 32, net.aspp_rates, image_pooling=False)
+    return net
+
+
+NETWORKS = {
+    "U-Net": unet,
+    "encoder-decoder": lambda: TinyEncoderDecoder(1, len(NAMES), channels=16),
+    "FCN skip": lambda: FCNSkip(1, len(NAMES), channels=16),
+    "dilated RF 11": lambda: DilatedNet(1, len(NAMES), 16, (1, 1, 1, 1, 1)),
+    "dilated RF 19": lambda: DilatedNet(1, len(NAMES), 16, (1, 1, 1, 2, 4)),
+    "dilated RF 33": lambda: DilatedNet(1, len(NAMES), 16, (1, 1, 2, 4, 8)),
+    "dilated RF 63": lambda: DilatedNet(1, len(NAMES), 16, (1, 2, 4, 8, 16)),
+    "dilated (4, 4, 4)": lambda: DilatedNet(1, len(NAMES), 16, (4, 4, 4)),
+    "dilated (1, 3, 8)": lambda: DilatedNet(1, len(NAMES), 16, (1, 3, 8)),
+    "DeepLabv3 OS 16": lambda: _deeplab(16),
+    "DeepLabv3 OS 8": lambda: _deeplab(8),
+    "DeepLabv3 OS 4": lambda: _deeplab(4),
+    "DeepLabv3 OS 8, no image pooling": lambda: _deeplab(8, image_pooling=False),
+}
+"""name -> a factory of a fresh four-class network. The U-Net is :func:`unet`; the
+encoder-decoder is MATLAB's tiny one (one pooling, no skip) at 16 channels; FCN has one
+skip; the dilated networks keep full resolution: five layers of 16 channels whose rates
+give receptive fields of 11, 19, 33 and 63 px (the largest objects are 32 px across in
+sqrt(area)), and three layers of 16 channels with the same 25 px field, gridded
+(4, 4, 4) or not (1, 3, 8, which meets the HDC rule); DeepLabv3 of stem width 8 at output
+stride 16, 8 and 4 (features 4×4, 8×8, 16×16 on the 64×64 scenes), and at OS 8 without
+ASPP's image-pooling branch."""
+
+
 @torch.no_grad()
 def score(net: torch.nn.Module, images: torch.Tensor, masks: torch.Tensor
           ) -> tuple[dict[str, float], torch.Tensor]:
@@ -116,12 +153,19 @@ def score(net: torch.nn.Module, images: torch.Tensor, masks: torch.Tensor
 
 
 def train_once(make_loss, train: tuple[torch.Tensor, torch.Tensor], *, lr: float, seed: int,
-               device: str | torch.device | None = None, progress: bool = False
-               ) -> tuple[torch.nn.Module, float]:
-    """One training of :func:`unet` at :data:`RECIPE` with the loss ``make_loss()`` on
-    ``train`` (images, masks); returns the network and its training time in seconds."""
+               device: str | torch.device | None = None, progress: bool = False,
+               network: str = "U-Net") -> tuple[torch.nn.Module, float]:
+    """One training of ``NETWORKS[network]`` (default :func:`unet`) at :data:`RECIPE` with
+    the loss ``make_loss()`` on ``train`` (images, masks); returns the network and its
+    training time in seconds.
+
+    Raises:
+        KeyError: ``network`` not in :data:`NETWORKS`.
+    """
+    if network not in NETWORKS:
+        raise KeyError(f"unknown network {network!r}; choose from {sorted(NETWORKS)}")
     set_seed(seed)
-    net = unet()
+    net = NETWORKS[network]()
     start = time.perf_counter()
     fit(net, *train, loss=make_loss(), lr=lr, seed=seed, progress=progress, device=device,
         **RECIPE)
