@@ -33,7 +33,7 @@ from .deeplab import ASPP, DeepLabV3
 from .losses import CrossEntropyLoss, DiceLoss, GeneralizedDiceLoss
 from .metrics import evaluate_semantic_segmentation
 from .models import DilatedNet, FCNSkip, TinyEncoderDecoder, UNet
-from .protocol import ResultsTable, Run
+from .protocol import ResultsTable
 from .shapes import SHAPE_CLASSES
 from .train import fit, segment, set_seed
 
@@ -191,11 +191,6 @@ def chosen_runs(table: ResultsTable, *, choose_seeds: tuple[int, ...] = (0, 1)
 
     Chapters: book/multiclass (which writes the choice out), book/loss_comparison
     """
-    def val_mean(name: str, lr: float) -> float:
-        scores = table.values(f"{name} lr={lr:g}", "val")
-        return sum(scores[s] for s in choose_seeds) / len(choose_seeds)
+    from .results import chosen_on_val
 
-    rates = {n: max(LEARNING_RATES, key=lambda lr, n=n: val_mean(n, lr)) for n in LOSSES}
-    runs = [Run(n, r.seed, r.split, r.metrics, r.seconds) for n in LOSSES for r in table.runs
-            if r.configuration == f"{n} lr={rates[n]:g}" and r.split == "test"]
-    return rates, ResultsTable(runs)
+    return chosen_on_val(table, LOSSES, LEARNING_RATES, choose_seeds)

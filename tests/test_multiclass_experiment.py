@@ -133,3 +133,42 @@ def test_chosen_runs_of_the_stored_experiment_are_its_five_seed_configurations()
                      "generalized Dice": 1e-3, "weighted CE + Dice": 1e-3}
     for name in LOSSES:  # the benchmark trained seeds 2-4 only for the rate it chose
         assert sorted(test.values(name, "test")) == [0, 1, 2, 3, 4]
+
+
+def _gradient_support(net: torch.nn.Module, size: int = 96) -> int:
+    """Width of the input region that reaches the centre output pixel (brute force)."""
+    net.eval()
+    x = torch.randn(1, 1, size, size, requires_grad=True)
+    net(x)[0, :, size // 2, size // 2].sum().backward()
+    cols = torch.nonzero(x.grad[0, 0].abs().sum(0)).flatten()
+    return int(cols.max() - cols.min() + 1)
+
+
+def test_networks_map_scenes_to_four_class_logits_and_dilated_fields_are_as_named():
+    from seglearn.multiclass import NETWORKS
+
+    torch.manual_seed(0)
+    for name, make in NETWORKS.items():
+        net = make()
+        assert net(torch.rand(2, 1, 64, 64)).shape == (2, len(NAMES), 64, 64), name
+    fields = {"dilated RF 11": 11, "dilated RF 19": 19, "dilated RF 33": 33,
+              "dilated RF 63": 63, "dilated (4, 4, 4)": 25, "dilated (1, 3, 8)": 25}
+    for name, rf in fields.items():  # 3x3 convolutions: 1 + 2 * sum of the rates
+        assert _gradient_support(NETWORKS[name]()) == rf, name
+
+
+def test_networks_differ_where_named_and_train_once_refuses_an_unknown_network():
+    from seglearn.deeplab import ASPP
+    from seglearn.multiclass import NETWORKS, train_once
+
+    strides = {name: NETWORKS[name]().output_stride for name in
+               ("DeepLabv3 OS 16", "DeepLabv3 OS 8", "DeepLabv3 OS 4")}
+    assert strides == {"DeepLabv3 OS 16": 16, "DeepLabv3 OS 8": 8, "DeepLabv3 OS 4": 4}
+    pooled = [m.image_pooling for m in NETWORKS["DeepLabv3 OS 8"]().modules()
+              if isinstance(m, ASPP)]
+    plain = [m.image_pooling for m in NETWORKS["DeepLabv3 OS 8, no image pooling"]().modules()
+             if isinstance(m, ASPP)]
+    assert pooled == [True] and plain == [False]
+    with pytest.raises(KeyError, match="unknown network 'ResNet'"):
+        train_once(lambda: None, (torch.zeros(1, 1, 8, 8), torch.zeros(1, 8, 8)), lr=1e-3,
+                   seed=0, network="ResNet")

@@ -101,3 +101,39 @@ def test_paired_controls_refuse_a_metric_that_is_nan_in_some_run():
     # seed 5 of Dice + Hausdorff on the sparse data predicted no triangle: HD95 is NaN
     with pytest.raises(ValueError, match="finite"):
         paired_controls([("Dice + Hausdorff", "Dice")], "sparse", metric="HD95")
+
+
+def _grid_runs(table: dict) -> list:
+    """Runs from {(name, lr): ((val per seed), (test per seed))}."""
+    from seglearn.protocol import Run
+
+    runs = []
+    for (name, lr), (val, test) in table.items():
+        for seed, (v, t) in enumerate(zip(val, test, strict=True)):
+            runs += [Run(f"{name} lr={lr:g}", seed, "val", {"MeanIoU": v}, 1.0),
+                     Run(f"{name} lr={lr:g}", seed, "test", {"MeanIoU": t}, 1.0)]
+    return runs
+
+
+def test_chosen_on_val_chooses_on_the_common_seeds_and_never_looks_at_test():
+    import pytest
+
+    from seglearn.protocol import ResultsTable
+    from seglearn.results import chosen_on_val
+
+    # by hand: on "b", 1e-3 wins on seeds 0-1 (mean 0.75 vs 0.7); its seed 2 (0.0) and the
+    # test scores of 1e-2 (all 1.0) must not change that. "a" has one rate.
+    runs = _grid_runs({("b", 1e-3): ((0.8, 0.7, 0.0), (0.5, 0.6, 0.7)),
+                       ("b", 1e-2): ((0.6, 0.8), (1.0, 1.0)),
+                       ("a", 3e-3): ((0.1, 0.2), (0.3, 0.4))})
+    rates, test = chosen_on_val(ResultsTable(runs))
+    assert rates == {"b": 1e-3, "a": 3e-3} and list(rates) == ["b", "a"]
+    assert test.values("b", "test") == {0: 0.5, 1: 0.6, 2: 0.7}
+    assert {r.split for r in test.runs} == {"test"} and len(test.runs) == 5
+    # seed 2 alone prefers 1e-2 if it had one; with seeds=(1,) the choice flips
+    assert chosen_on_val(ResultsTable(runs), ["b"], seeds=(1,))[0] == {"b": 1e-2}
+    assert chosen_on_val(ResultsTable(runs), ["b"], rates=(1e-2,))[0] == {"b": 1e-2}
+    for kwargs in ({"names": ["c"]}, {"names": ["b"], "rates": (3e-4, 1e-3)},
+                   {"names": ["b"], "seeds": (2,)}):
+        with pytest.raises(KeyError, match="no 'MeanIoU' runs"):
+            chosen_on_val(ResultsTable(runs), **kwargs)

@@ -2,7 +2,8 @@
 that a chapter can show them on Colab too (the CSV files beside this module, written by
 :meth:`seglearn.protocol.ResultsTable.to_csv`).
 
-Chapters: book/experiments, book/loss_comparison, book/multiclass
+Chapters: book/experiments, book/loss_comparison, book/multiclass, book/encoder_decoder
+(and the other architecture chapters, through :func:`architecture_controls`)
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from importlib.resources import as_file, files
 from ..intervals import mean_interval, paired_difference
 from ..protocol import ResultsTable, Run
 
-__all__ = ["comparison_result", "loss_comparison", "multiclass_losses", "paired_controls",
+__all__ = ["architecture_controls", "architectures_shapes", "chosen_on_val",
+           "comparison_result", "loss_comparison", "multiclass_losses", "paired_controls",
            "shape_calibration"]
 
 LOSS_COMPARISON_DATA = ("triangles", "sparse")
@@ -74,6 +76,49 @@ def loss_comparison(data: str = "triangles", optimizer: str = "adam") -> Results
         return ResultsTable.from_csv(path)
 
 
+def chosen_on_val(table: ResultsTable, names=None, rates=None, seeds=None,
+                  metric: str = "MeanIoU") -> tuple[dict[str, float], ResultsTable]:
+    """The protocol's result from stored runs: per name, the learning rate with the best mean
+    **val** ``metric`` over the choice seeds, and the **test** runs at that rate, renamed to
+    the name (the test set scores the chosen configuration only).
+
+    Args:
+        table: runs named ``"<name> lr=<rate>"`` on ``"val"`` and ``"test"``.
+        names: the names to choose for (default: every name in ``table``, in order of
+            first appearance); the result keeps this order.
+        rates: the grid to choose from (default: every rate ``table`` holds for the name).
+        seeds: the choice seeds (default: the seeds that every rate of the grid holds).
+        metric: the val metric to maximise.
+
+    Returns:
+        ``(rates, test_runs)``: name -> chosen rate, and a ResultsTable of test runs.
+
+    Raises:
+        KeyError: a name, a rate of the grid, or a choice seed without val runs.
+
+    Chapters: book/loss_comparison, book/multiclass, book/encoder_decoder
+    (and the other architecture chapters, through :func:`architecture_controls`)
+    """
+    grid: dict[str, dict[float, dict[int, float]]] = {}
+    for r in table.runs:
+        name, _, lr = r.configuration.rpartition(" lr=")
+        if r.split == "val" and name:
+            grid.setdefault(name, {}).setdefault(float(lr), {})[r.seed] = r.metrics[metric]
+    chosen = {}
+    for name in grid if names is None else names:
+        by_rate = grid.get(name, {})
+        lrs = list(by_rate) if rates is None else [float(lr) for lr in rates]
+        held = [set(by_rate.get(lr, ())) for lr in lrs]
+        use = set.intersection(*held) if seeds is None and held else set(seeds or ())
+        if not use or any(not use <= h for h in held):
+            raise KeyError(f"no {metric!r} runs of {name!r} on val at every rate of {lrs} "
+                           f"and choice seed of {sorted(use) or seeds}")
+        chosen[name] = max(lrs, key=lambda lr, v=by_rate: sum(v[lr][s] for s in use))
+    runs = [Run(n, r.seed, r.split, r.metrics, r.seconds) for n, lr in chosen.items()
+            for r in table.runs if r.split == "test" and r.configuration == f"{n} lr={lr:g}"]
+    return chosen, ResultsTable(runs)
+
+
 def comparison_result(data: str = "triangles", optimizer: str = "adam"
                       ) -> tuple[dict[str, float], ResultsTable]:
     """The protocol's result of *The losses compared*, for one data set and optimizer: per
@@ -96,20 +141,7 @@ def comparison_result(data: str = "triangles", optimizer: str = "adam"
     if (data, optimizer) == ("triangles", "adam"):
         with as_file(files(__name__) / "compare_controls_triangles.csv") as path:
             table.runs.extend(ResultsTable.from_csv(path).runs)
-    grid: dict[str, dict[float, dict[int, float]]] = {}
-    for r in table.runs:
-        if r.split == "val":
-            loss, lr = r.configuration.rsplit(" lr=", 1)
-            grid.setdefault(loss, {}).setdefault(float(lr), {})[r.seed] = r.metrics["MeanIoU"]
-    rates = {}
-    for loss, by_rate in grid.items():
-        common = set.intersection(*(set(v) for v in by_rate.values()))
-        rates[loss] = max(by_rate, key=lambda lr, v=by_rate: sum(
-            v[lr][s] for s in common) / len(common))
-    runs = [Run(loss, r.seed, r.split, r.metrics, r.seconds) for r in table.runs
-            for loss in [r.configuration.rsplit(" lr=", 1)[0]]
-            if r.split == "test" and float(r.configuration.rsplit(" lr=", 1)[1]) == rates[loss]]
-    return rates, ResultsTable(runs)
+    return chosen_on_val(table)
 
 
 def paired_controls(pairs, data: str = "triangles", optimizer: str = "adam",
@@ -129,21 +161,24 @@ def paired_controls(pairs, data: str = "triangles", optimizer: str = "adam",
     Chapters: book/loss_cross_entropy, book/loss_focal, book/loss_dice, book/loss_tversky
     (every loss chapter, in its section "Against its nearest control")
     """
-    rates, runs = comparison_result(data, optimizer)
+    return _paired_rows(*comparison_result(data, optimizer), pairs, metric)
 
+
+def _paired_rows(rates: dict[str, float], runs: ResultsTable, pairs, metric: str
+                 ) -> dict[str, dict[str, str]]:
     def pm(iv) -> str:
         return f"{iv.mean:.4f} ± {iv.high - iv.mean:.4f}"
 
     rows = {}
-    for loss, control in pairs:
-        a, b = runs.values(loss, "test", metric), runs.values(control, "test", metric)
+    for name, control in pairs:
+        a, b = runs.values(name, "test", metric), runs.values(control, "test", metric)
         diff = paired_difference(a, b)
-        rows[f"{loss} − {control}"] = {
+        rows[f"{name} − {control}"] = {
             f"{metric}": pm(mean_interval(list(a.values()))),
             f"control {metric}": pm(mean_interval(list(b.values()))),
             "difference": f"{diff.mean:+.4f} ± {diff.high - diff.mean:.4f}",
             "": "resolved" if diff.excludes_zero else "not resolved",
-            "lr (val)": f"{rates[loss]:g} / {rates[control]:g}",
+            "lr (val)": f"{rates[name]:g} / {rates[control]:g}",
         }
     return rows
 
@@ -168,3 +203,52 @@ def multiclass_losses() -> ResultsTable:
     """
     with as_file(files(__name__) / "multiclass_losses.csv") as path:
         return ResultsTable.from_csv(path)
+
+
+def architectures_shapes() -> ResultsTable:
+    """The runs of the architecture chapters' experiment on the shape scenes, as measured by
+    ``benchmarks/multiclass_losses.py --networks`` (2026-12-04, torch 2.14.1, two jobs on a
+    2-core AMD EPYC, one thread each), with the U-Net's runs of :func:`multiclass_losses`.
+
+    Each network of :data:`seglearn.multiclass.NETWORKS` trained with square-root
+    inverse-frequency weighted cross-entropy at :data:`seglearn.multiclass.RECIPE` on the
+    2000 training scenes; configurations are named ``"<network> lr=<rate>"``. Each rate of
+    (1e-3, 3e-3) was trained on seeds 0-1; the rate with the best mean val MeanIoU was then
+    trained on seeds 2-4. Every run is scored on ``"val"`` and ``"test"`` (the metrics of
+    :func:`seglearn.multiclass.score`). The U-Net rows are the ``"weighted CE"`` runs of
+    :func:`multiclass_losses` at those two rates (the same loss, recipe and protocol).
+
+    Returns:
+        A :class:`seglearn.protocol.ResultsTable` without predictions.
+
+    Chapters: book/dilated_convolution, book/receptive_fields, book/encoder_decoder
+    (and book/aspp_deeplab)
+    """
+    with as_file(files(__name__) / "architectures_shapes.csv") as path:
+        table = ResultsTable.from_csv(path)
+    table.runs.extend(Run("U-Net" + r.configuration[len("weighted CE"):], r.seed, r.split,
+                          r.metrics, r.seconds) for r in multiclass_losses().runs
+                      if r.configuration in ("weighted CE lr=0.001", "weighted CE lr=0.003"))
+    return table
+
+
+def architecture_controls(pairs, metric: str = "MeanIoU") -> dict[str, dict[str, str]]:
+    """Networks against their nearest controls on the shape scenes: rows for
+    :class:`seglearn.plot.Table`, one per ``(network, control)`` pair, as
+    :func:`paired_controls` gives them (means ± 95 % t half-widths over the five test seeds,
+    the paired difference network − control ± its half-width, whether it excludes 0, the
+    rates chosen on val). The rate of each network is chosen on val
+    (:func:`chosen_on_val` over :func:`architectures_shapes`). A seed fixes the data order
+    and augmentation of both networks, not their initial weights (they differ in shape).
+
+    Args:
+        pairs: ``(network, control)`` names of :data:`seglearn.multiclass.NETWORKS`.
+        metric: a metric of :func:`seglearn.multiclass.score`, e.g. ``"IoU triangle"``.
+
+    Raises:
+        KeyError: a network or metric that the stored runs do not hold.
+
+    Chapters: book/dilated_convolution, book/receptive_fields, book/encoder_decoder
+    (and book/aspp_deeplab)
+    """
+    return _paired_rows(*chosen_on_val(architectures_shapes()), pairs, metric)
