@@ -208,3 +208,37 @@ def test_show_samples_wraps_into_even_blocks_that_fit_the_column():
     with pytest.raises(ValueError, match="columns"):
         show_samples(images, columns=0)
     plt.close("all")
+
+
+def test_plot_paired_draws_hand_computed_intervals_and_fills_resolved_differences():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import numpy as np
+    import pytest
+    from scipy import stats
+
+    from seglearn.plot import plot_paired
+    from seglearn.protocol import ResultsTable, Run
+
+    scores = {"control": [0.5, 0.6, 0.7], "better": [0.6, 0.71, 0.79],
+              "noisy": [0.9, 0.4, 0.8]}  # better - control: 0.1, 0.11, 0.09 (resolved)
+    runs = ResultsTable([Run(n, s, "test", {"MeanIoU": v}, 1.0)
+                         for n, vs in scores.items() for s, v in enumerate(vs)])
+    fig = plot_paired(runs, list(scores), "control")
+    ax_l, ax_r = fig.axes
+    t = stats.t.ppf(0.975, 2)
+    for row, vs in enumerate(scores.values()):
+        (line,) = [ln for ln in ax_l.lines
+                   if ln.get_marker() == "o" and ln.get_ydata()[0] == -row]
+        assert line.get_xdata()[0] == pytest.approx(np.mean(vs))
+    dots = {int(-ln.get_ydata()[0]): ln for ln in ax_r.lines if ln.get_marker() == "o"}
+    assert sorted(dots) == [1, 2]  # the control is not paired with itself
+    d = np.array(scores["better"]) - np.array(scores["control"])
+    assert dots[1].get_xdata()[0] == pytest.approx(d.mean())
+    assert d.mean() - t * d.std(ddof=1) / np.sqrt(3) > 0  # resolved: filled
+    assert matplotlib.colors.same_color(dots[1].get_markerfacecolor(), "tab:blue")
+    assert matplotlib.colors.same_color(dots[2].get_markerfacecolor(), "white")
+    assert [tk.get_text() for tk in ax_l.get_yticklabels()] == list(scores)
+    with pytest.raises(ValueError, match="same seeds"):
+        plot_paired(ResultsTable(runs.runs[:-1]), list(scores), "control")
