@@ -137,3 +137,42 @@ def test_chosen_on_val_chooses_on_the_common_seeds_and_never_looks_at_test():
                    {"names": ["b"], "seeds": (2,)}):
         with pytest.raises(KeyError, match="no 'MeanIoU' runs"):
             chosen_on_val(ResultsTable(runs), **kwargs)
+
+
+def test_architecture_runs_follow_the_protocol_and_controls_pair_them_by_hand():
+    import numpy as np
+    import pytest
+    from scipy import stats
+
+    from seglearn.multiclass import NETWORKS
+    from seglearn.results import (
+        architecture_controls,
+        architecture_table,
+        architectures_shapes,
+        chosen_on_val,
+    )
+
+    table = architectures_shapes()
+    rates, runs = chosen_on_val(table)
+    assert set(rates) == set(NETWORKS) and set(rates.values()) <= {1e-3, 3e-3}
+    for name, lr in rates.items():  # both rates on seeds 0-1; the chosen one on 0-4
+        val = {r: table.values(f"{name} lr={r:g}", "val") for r in (1e-3, 3e-3)}
+        assert max(val, key=lambda r: val[r][0] + val[r][1]) == lr, name
+        other = 3e-3 if lr == 1e-3 else 1e-3
+        assert sorted(val[lr]) == list(range(5)) and sorted(val[other]) == [0, 1]
+        assert sorted(runs.values(name, "test")) == list(range(5))
+    a = runs.values("dilated (1, 3, 8)", "test", "IoU triangle")
+    b = runs.values("dilated (4, 4, 4)", "test", "IoU triangle")
+    d = np.array([a[s] - b[s] for s in range(5)])
+    half = stats.t.ppf(0.975, 4) * d.std(ddof=1) / np.sqrt(5)
+    row = architecture_controls("dilated (1, 3, 8)", "dilated (4, 4, 4)",
+                                ("IoU triangle",))["IoU triangle"]
+    assert row["difference"] == f"{d.mean():+.4f} ± {half:.4f}"
+    assert row[""] == ("resolved" if abs(d.mean()) > half else "not resolved")
+    assert row["dilated (4, 4, 4)"].startswith(f"{np.mean(list(b.values())):.4f} ± ")
+    u = np.array(list(runs.values("U-Net", "test").values()))
+    u_half = stats.t.ppf(0.975, 4) * u.std(ddof=1) / np.sqrt(5)
+    assert architecture_table(["U-Net"], ("MeanIoU",)) == {
+        "U-Net": {"MeanIoU": f"{u.mean():.4f} ± {u_half:.4f}", "lr (val)": f"{rates['U-Net']:g}"}}
+    with pytest.raises(KeyError):
+        architecture_controls("ResNet", "U-Net")

@@ -13,7 +13,7 @@ from importlib.resources import as_file, files
 from ..intervals import mean_interval, paired_difference
 from ..protocol import ResultsTable, Run
 
-__all__ = ["architecture_controls", "architectures_shapes", "chosen_on_val",
+__all__ = ["architecture_controls", "architecture_table", "architectures_shapes", "chosen_on_val",
            "comparison_result", "loss_comparison", "multiclass_losses", "paired_controls",
            "shape_calibration"]
 
@@ -232,18 +232,19 @@ def architectures_shapes() -> ResultsTable:
     return table
 
 
-def architecture_controls(pairs, metric: str = "MeanIoU") -> dict[str, dict[str, str]]:
-    """Networks against their nearest controls on the shape scenes: rows for
-    :class:`seglearn.plot.Table`, one per ``(network, control)`` pair, as
-    :func:`paired_controls` gives them (means ± 95 % t half-widths over the five test seeds,
-    the paired difference network − control ± its half-width, whether it excludes 0, the
-    rates chosen on val). The rate of each network is chosen on val
-    (:func:`chosen_on_val` over :func:`architectures_shapes`). A seed fixes the data order
-    and augmentation of both networks, not their initial weights (they differ in shape).
+def architecture_controls(network: str, control: str,
+                          metrics=("MeanIoU", "MeanBFScore")) -> dict[str, dict[str, str]]:
+    """One network against its nearest control on the shape scenes: rows for
+    :class:`seglearn.plot.Table`, one per metric, with both means ± the half-width of their
+    95 % t intervals over the five test seeds, the paired difference network − control ±
+    its half-width, and whether its interval excludes 0 (``"resolved"``); 4 decimals. The
+    rate of each network is chosen on val (:func:`chosen_on_val` over
+    :func:`architectures_shapes`). A seed fixes the data order and augmentation of both
+    networks, not their initial weights (they differ in shape).
 
     Args:
-        pairs: ``(network, control)`` names of :data:`seglearn.multiclass.NETWORKS`.
-        metric: a metric of :func:`seglearn.multiclass.score`, e.g. ``"IoU triangle"``.
+        network, control: names of :data:`seglearn.multiclass.NETWORKS`.
+        metrics: metrics of :func:`seglearn.multiclass.score`, e.g. ``"IoU triangle"``.
 
     Raises:
         KeyError: a network or metric that the stored runs do not hold.
@@ -251,4 +252,36 @@ def architecture_controls(pairs, metric: str = "MeanIoU") -> dict[str, dict[str,
     Chapters: book/dilated_convolution, book/receptive_fields, book/encoder_decoder
     (and book/aspp_deeplab)
     """
-    return _paired_rows(*chosen_on_val(architectures_shapes()), pairs, metric)
+    rates, runs = chosen_on_val(architectures_shapes(), [network, control])
+    rows = {}
+    for metric in metrics:
+        (row,) = _paired_rows(rates, runs, [(network, control)], metric).values()
+        rows[metric] = {network: row[metric], control: row[f"control {metric}"],
+                        "difference": row["difference"], "": row[""]}
+    return rows
+
+
+def architecture_table(names, metrics=("MeanIoU", "MeanBFScore", "IoU triangle")
+                       ) -> dict[str, dict[str, str]]:
+    """Networks side by side on the shape scenes: rows for :class:`seglearn.plot.Table`,
+    one per network of ``names``, each metric's test mean ± the half-width of its 95 % t
+    interval over the five seeds (4 decimals), and the learning rate chosen on val.
+
+    Args:
+        names: names of :data:`seglearn.multiclass.NETWORKS`.
+        metrics: metrics of :func:`seglearn.multiclass.score`.
+
+    Raises:
+        KeyError: a network or metric that the stored runs do not hold.
+
+    Chapters: book/receptive_fields, book/encoder_decoder, book/aspp_deeplab
+    """
+    rates, runs = chosen_on_val(architectures_shapes(), names)
+    rows = {}
+    for name in names:
+        rows[name] = {}
+        for metric in metrics:
+            iv = mean_interval(list(runs.values(name, "test", metric).values()))
+            rows[name][metric] = f"{iv.mean:.4f} ± {iv.high - iv.mean:.4f}"
+        rows[name]["lr (val)"] = f"{rates[name]:g}"
+    return rows
