@@ -14,8 +14,8 @@ Protocol, per loss: ``DilatedNet(channels=8)`` (dilations 1, 2, 4, receptive fie
 in channels-last memory format, Adam (or, with ``--optimizer sgdm``, SGD with momentum 0.9
 as in the loss chapters), batches of 32, 20 epochs of the 200 training images (140
 updates). Each learning rate of ``--lrs`` (default 0.003, 0.01, 0.03, 0.1 for Adam; 0.01,
-0.03, 0.1, 0.3 for SGD) is trained on seeds ``0 .. choose-seeds - 1``; the one with the best mean
-MeanIoU on ``val`` is then trained on the remaining seeds up to ``--seeds``. Every run is
+0.03, 0.1, 0.3, 1 for SGD) is trained on seeds ``0 .. choose-seeds - 1``; the one with the
+best mean MeanIoU on ``val`` is then trained on the remaining seeds up to ``--seeds``. Every run is
 scored on val and test; only the chosen rate's test rows are the result. Data sets:
 ``triangles`` (the book's 32×32 images, about 5 % foreground) and ``sparse`` (the same
 triangle generator, the same areas 18-90 px, in 64×64 images: about 1.3 % foreground, so

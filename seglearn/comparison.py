@@ -62,7 +62,7 @@ CLASSES = ["background", "triangle"]
 #: with momentum 0.9 (``optimizer="sgdm"`` in :func:`train_once`, the loss chapters').
 RECIPE = {"optimizer": "adam", "batch_size": 32, "epochs": 20}
 #: The learning rates tried per loss and optimizer.
-LEARNING_RATES = {"adam": (3e-3, 1e-2, 3e-2, 1e-1), "sgdm": (1e-2, 3e-2, 1e-1, 3e-1)}
+LEARNING_RATES = {"adam": (3e-3, 1e-2, 3e-2, 1e-1), "sgdm": (1e-2, 3e-2, 1e-1, 3e-1, 1.0)}
 #: loss -> family, as the chapter files them.
 FAMILY = {
     "cross-entropy": "pixel-wise",
