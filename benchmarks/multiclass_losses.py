@@ -18,8 +18,8 @@ With ``--networks`` the loss is fixed (``--losses``, default weighted CE) and th
 are architectures of :data:`seglearn.multiclass.NETWORKS` (configurations named
 ``"<network> lr=<rate>"``): the runs the architecture chapters read, e.g.
 
-    python benchmarks/multiclass_losses.py --jobs 2 --lrs 1e-3 3e-3 --networks \
-        "dilated RF 11" "dilated RF 63" --csv seglearn/results/architectures_shapes.csv
+    python benchmarks/multiclass_losses.py --jobs 2 --lrs 1e-3 3e-3 1e-2 3e-2 --networks \
+        "dilated RF 11" "dilated RF 63" ... --csv seglearn/results/architectures_shapes.csv
 
 Measured 2026-12-02 (torch 2.14.1, two jobs on a 2-core AMD EPYC, one thread each): see
 :func:`seglearn.results.multiclass_losses` and the chapter.

@@ -104,7 +104,6 @@ NETWORKS = {
     "encoder-decoder": lambda: TinyEncoderDecoder(1, len(NAMES), channels=16),
     "FCN skip": lambda: FCNSkip(1, len(NAMES), channels=16),
     "dilated RF 11": lambda: DilatedNet(1, len(NAMES), 16, (1, 1, 1, 1, 1)),
-    "dilated RF 33": lambda: DilatedNet(1, len(NAMES), 16, (1, 1, 2, 4, 8)),
     "dilated RF 63": lambda: DilatedNet(1, len(NAMES), 16, (1, 2, 4, 8, 16)),
     "dilated (2, 2, 4, 8, 16)": lambda: DilatedNet(1, len(NAMES), 16, (2, 2, 4, 8, 16)),
     "dilated (4, 4, 4)": lambda: DilatedNet(1, len(NAMES), 16, (4, 4, 4)),
@@ -117,7 +116,7 @@ NETWORKS = {
 """name -> a factory of a fresh four-class network. The U-Net is :func:`unet`; the
 encoder-decoder is MATLAB's tiny one (one pooling, no skip) at 16 channels; FCN has one
 skip; the dilated networks keep full resolution: five layers of 16 channels whose rates
-give receptive fields of 11, 33 and 63 px (the largest objects are 32 px across in
+give receptive fields of 11 and 63 px (the largest objects are 32 px across in
 sqrt(area)), the same five layers gridded by a first rate of 2, (2, 2, 4, 8, 16) (field
 65 px, every offset even), and three layers of 16 channels with one 25 px field, gridded
 (4, 4, 4) or not (1, 3, 8, which meets the HDC rule); DeepLabv3 of stem width 8 at output

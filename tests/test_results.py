@@ -153,9 +153,9 @@ def test_architecture_runs_follow_the_protocol_and_controls_pair_them_by_hand():
 
     table = architectures_shapes()
     rates, runs = chosen_on_val(table)
-    grid = (1e-3, 3e-3, 1e-2)
-    assert set(rates) == set(NETWORKS) and set(rates.values()) <= set(grid)
+    assert set(rates) == set(NETWORKS)
     for name, lr in rates.items():  # every rate on seeds 0-1; the chosen one on 0-4
+        grid = (1e-3, 3e-3, 1e-2) if name == "U-Net" else (1e-3, 3e-3, 1e-2, 3e-2)
         val = {r: table.values(f"{name} lr={r:g}", "val") for r in grid}
         assert max(val, key=lambda r: val[r][0] + val[r][1]) == lr, name
         assert sorted(val[lr]) == list(range(5)) and all({0, 1} <= set(v) for v in val.values())
