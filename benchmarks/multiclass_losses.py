@@ -21,8 +21,10 @@ are architectures of :data:`seglearn.multiclass.NETWORKS` (configurations named
     python benchmarks/multiclass_losses.py --jobs 2 --lrs 1e-3 3e-3 1e-2 3e-2 --networks \
         "dilated RF 11" "dilated RF 63" ... --csv seglearn/results/architectures_shapes.csv
 
-Measured 2026-12-02 (torch 2.14.1, two jobs on a 2-core AMD EPYC, one thread each): see
-:func:`seglearn.results.multiclass_losses` and the chapter.
+Measured 2026-12-02 (the losses) and 2026-12-04 (the networks: 121 trainings, 2071 s for
+the last 77 of them; torch 2.14.1, two jobs on a 2-core AMD EPYC, one thread each; one
+training 32-150 s): see :func:`seglearn.results.multiclass_losses`,
+:func:`seglearn.results.architectures_shapes` and the chapters.
 """
 
 from __future__ import annotations
