@@ -34,6 +34,7 @@ from .losses import CrossEntropyLoss, DiceLoss, GeneralizedDiceLoss
 from .metrics import evaluate_semantic_segmentation
 from .models import DilatedNet, FCNSkip, TinyEncoderDecoder, UNet
 from .protocol import ResultsTable
+from .results import chosen_on_val
 from .shapes import SHAPE_CLASSES
 from .train import fit, segment, set_seed
 
@@ -191,6 +192,4 @@ def chosen_runs(table: ResultsTable, *, choose_seeds: tuple[int, ...] = (0, 1)
 
     Chapters: book/multiclass (which writes the choice out), book/loss_comparison
     """
-    from .results import chosen_on_val
-
     return chosen_on_val(table, LOSSES, LEARNING_RATES, choose_seeds)

@@ -167,21 +167,29 @@ def paired_controls(pairs, data: str = "triangles", optimizer: str = "adam",
     return _paired_rows(*comparison_result(data, optimizer), pairs, metric)
 
 
+def _pm(iv) -> str:
+    """``mean ± half-width`` of an :class:`~seglearn.intervals.Interval`, 4 decimals."""
+    return f"{iv.mean:.4f} ± {iv.high - iv.mean:.4f}"
+
+
+def _paired_cells(runs: ResultsTable, name: str, control: str, metric: str
+                  ) -> tuple[str, str, str, str]:
+    """Both test means, the paired difference name − control and whether it is resolved."""
+    a, b = runs.values(name, "test", metric), runs.values(control, "test", metric)
+    diff = paired_difference(a, b)
+    return (_pm(mean_interval(list(a.values()))), _pm(mean_interval(list(b.values()))),
+            f"{diff.mean:+.4f} ± {diff.high - diff.mean:.4f}",
+            "resolved" if diff.excludes_zero else "not resolved")
+
+
 def _paired_rows(rates: dict[str, float], runs: ResultsTable, pairs, metric: str
                  ) -> dict[str, dict[str, str]]:
-    def pm(iv) -> str:
-        return f"{iv.mean:.4f} ± {iv.high - iv.mean:.4f}"
-
     rows = {}
     for name, control in pairs:
-        a, b = runs.values(name, "test", metric), runs.values(control, "test", metric)
-        diff = paired_difference(a, b)
+        mean, control_mean, diff, verdict = _paired_cells(runs, name, control, metric)
         rows[f"{name} − {control}"] = {
-            f"{metric}": pm(mean_interval(list(a.values()))),
-            f"control {metric}": pm(mean_interval(list(b.values()))),
-            "difference": f"{diff.mean:+.4f} ± {diff.high - diff.mean:.4f}",
-            "": "resolved" if diff.excludes_zero else "not resolved",
-            "lr (val)": f"{rates[name]:g} / {rates[control]:g}",
+            f"{metric}": mean, f"control {metric}": control_mean, "difference": diff,
+            "": verdict, "lr (val)": f"{rates[name]:g} / {rates[control]:g}",
         }
     return rows
 
@@ -257,12 +265,11 @@ def architecture_controls(network: str, control: str,
     Chapters: book/dilated_convolution, book/receptive_fields, book/encoder_decoder
     (and book/aspp_deeplab)
     """
-    rates, runs = chosen_on_val(architectures_shapes(), [network, control])
+    _, runs = chosen_on_val(architectures_shapes(), [network, control])
     rows = {}
     for metric in metrics:
-        (row,) = _paired_rows(rates, runs, [(network, control)], metric).values()
-        rows[metric] = {network: row[metric], control: row[f"control {metric}"],
-                        "difference": row["difference"], "": row[""]}
+        mean, control_mean, diff, verdict = _paired_cells(runs, network, control, metric)
+        rows[metric] = {network: mean, control: control_mean, "difference": diff, "": verdict}
     return rows
 
 
@@ -286,7 +293,7 @@ def architecture_table(names, metrics=("MeanIoU", "MeanBFScore", "IoU triangle")
     for name in names:
         rows[name] = {}
         for metric in metrics:
-            iv = mean_interval(list(runs.values(name, "test", metric).values()))
-            rows[name][metric] = f"{iv.mean:.4f} ± {iv.high - iv.mean:.4f}"
+            per_seed = runs.values(name, "test", metric)
+            rows[name][metric] = _pm(mean_interval(list(per_seed.values())))
         rows[name]["lr (val)"] = f"{rates[name]:g}"
     return rows
