@@ -166,3 +166,20 @@ def test_quoted_baselines_are_what_their_chapters_print(chapter, name):
     tolerance = 0.0 if chapter == "dilated_segmentation" else 3e-3
     assert printed == pytest.approx(quoted, abs=tolerance, rel=0)
 
+
+
+def test_exercise_scripts_and_the_chapters_that_cite_them_agree():
+    """Each ``benchmarks/exercises/<chapter>.py`` measures answers quoted by its chapter:
+    the chapter must name it, and every script a chapter names must exist (a renamed or
+    deleted script would leave a solution without its measurement)."""
+    scripts = {p.stem for p in (ROOT / "benchmarks" / "exercises").glob("*.py")
+               if not p.stem.startswith("_")}
+    assert scripts, "benchmarks/exercises holds no exercise script"
+    cited = {}
+    for md in SOURCES:
+        for name in re.findall(r"benchmarks/exercises/(\w+)\.py", md.read_text()):
+            cited.setdefault(name, set()).add(md.stem)
+    assert set(cited) <= scripts, f"chapters cite missing scripts: {set(cited) - scripts}"
+    for name in scripts:
+        assert name in {p.stem for p in SOURCES}, f"{name}.py is named after no chapter"
+        assert name in cited.get(name, set()), f"book/src/{name}.md never names {name}.py"
